@@ -1,0 +1,189 @@
+"""The `productops` command: serve, clock, migrate, sandbox, manifest.
+
+`.env` is loaded here and only here; every subcommand then builds Settings once.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from dotenv import load_dotenv
+
+from bot.settings import Settings, SettingsError, load_settings
+
+cli = typer.Typer(
+    name="productops",
+    help=(
+        "productops-bot: product operations in Slack. Feedback, rituals, retros, summaries, "
+        "KPIs and digests. Configure with environment variables or .env (see .env.example)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as err:
+        typer.echo(f"productops: {err}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def _setup(settings: Settings) -> None:
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level)
+
+
+def _migrate(settings: Settings) -> None:
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+
+
+@cli.command()
+def serve(
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on [default: PORT or 3000]")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to bind")] = "0.0.0.0",
+    workers: Annotated[int, typer.Option(min=1, help="gunicorn worker processes")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="Threads per worker")] = 8,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="Leave scheduling to `productops clock`")
+    ] = False,
+    socket: Annotated[
+        bool, typer.Option("--socket", help="Socket Mode with SLACK_APP_TOKEN instead of HTTP")
+    ] = False,
+) -> None:
+    """Answer Slack over HTTP at /slack/events (or Socket Mode), with /healthz."""
+    settings = _settings(**({"port": port} if port is not None else {}))
+    try:
+        settings.require_slack_credentials()
+        if socket:
+            settings.require("SLACK_APP_TOKEN")
+    except SettingsError as err:
+        typer.echo(f"productops: {err}", err=True)
+        raise typer.Exit(code=2) from None
+    _setup(settings)
+    _migrate_if_sqlite(settings)
+    clock = None if no_scheduler else _start_clock_process()
+    try:
+        if socket:
+            from bot.server import run_socket_mode
+
+            run_socket_mode(settings)
+        else:
+            from bot.server import run_gunicorn
+
+            run_gunicorn(settings, host=host, port=settings.port, workers=workers, threads=threads)
+    finally:
+        if clock is not None:
+            clock.terminate()
+            clock.wait(timeout=30)
+
+
+def _migrate_if_sqlite(settings: Settings) -> None:
+    # SQLite is the zero-setup default; PostgreSQL installs migrate in the release phase.
+    if settings.database_url.startswith("sqlite"):
+        _migrate(settings)
+
+
+def _start_clock_process() -> Any:
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "bot", "clock"])
+
+
+@cli.command()
+def clock() -> None:
+    """Run the scheduler alone (the Procfile's clock process)."""
+    settings = _settings()
+    _setup(settings)
+    from bot.deps import build_deps
+    from bot.scheduling import Clock
+
+    deps = build_deps(settings)
+    running = Clock(deps)
+    running.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    settings = _settings()
+    _setup(settings)
+    _migrate(settings)
+    typer.echo("productops: database is up to date")
+
+
+@cli.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port for the page and the emulator")] = 3000,
+    host: Annotated[str, typer.Option(help="Address to bind")] = "127.0.0.1",
+    database_url: Annotated[
+        str, typer.Option(help="Database for the sandbox")
+    ] = "sqlite:///sandbox.db",
+    fresh: Annotated[bool, typer.Option("--fresh", help="Start from an empty database")] = False,
+) -> None:
+    """Try the bot in a built-in Slack look-alike: no Slack account, token or key needed."""
+    settings = _settings(database_url=database_url)
+    _setup(settings)
+    if fresh and database_url.startswith("sqlite:///"):
+        db = Path(database_url.removeprefix("sqlite:///"))
+        for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            path.unlink(missing_ok=True)
+    _migrate(settings)
+    from bot.sandbox.server import start_sandbox
+    from bot.scheduling import Clock
+
+    running = start_sandbox(settings, host=host, port=port)
+    clock_ = Clock(running.deps)
+    clock_.start()
+    typer.echo(f"productops sandbox: open {running.url}/ in your browser (Ctrl+C stops it)")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        clock_.stop()
+        running.stop()
+
+
+@cli.command()
+def manifest(
+    url: Annotated[str, typer.Option(help="Public base URL of your bot")] = (
+        "https://productops.example.com"
+    ),
+) -> None:
+    """Print the Slack app manifest (every command, shortcut, event and scope)."""
+    from bot.manifest import render_manifest
+
+    typer.echo(render_manifest(url), nl=False)
+
+
+def main() -> None:
+    """Entry point of the `productops` console script."""
+    load_dotenv(Path.cwd() / ".env")
+    cli()

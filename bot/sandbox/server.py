@@ -1,0 +1,191 @@
+"""The sandbox: the bot, the emulated Slack and the web page, served together on one port.
+
+Paths on that port:
+  /                 the Slack look-alike page (static files in ./static)
+  /sandbox/state    what the chosen user sees (long poll: ?user=U0001&since=<version>)
+  /sandbox/act      a person's act (POST JSON), sent to the bot as Slack would
+  /api/<method>     the emulated Web API the bot calls (SLACK_API_URL)
+  /response/<id>    response_urls; /upload/<id> and /files/<id> file uploads
+  /bot/...          the bot itself: /bot/slack/events, /bot/healthz
+The end-to-end tests start the same server on a free port.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify, request, send_from_directory
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from bot.deps import Deps, build_deps
+from bot.manifest import COMMANDS, SHORTCUTS
+from bot.sandbox.sender import EventSender
+from bot.sandbox.webapi import create_webapi_blueprint
+from bot.sandbox.workspace import SlackApiFailure, Workspace
+from bot.settings import Settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+LONG_POLL_SECONDS = 20.0
+SANDBOX_TOKEN = "xoxb-sandbox-T0001"
+
+
+@dataclass
+class Sandbox:
+    """A running sandbox: its URL, workspace, event sender, and the bot's deps."""
+
+    url: str
+    workspace: Workspace
+    sender: EventSender
+    deps: Deps
+    settings: Settings
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        """Stop serving and close the database pool."""
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        self.server.server_close()
+        self.deps.engine.dispose()
+
+
+def start_sandbox(
+    settings: Settings | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    workspace: Workspace | None = None,
+    deps: Deps | None = None,
+) -> Sandbox:
+    """Serve the bot, the emulator and the page on `host:port` (0 picks a free port)."""
+    from bot.app import create_app
+    from bot.web import create_web_app
+
+    workspace = workspace or Workspace()
+    root = _Mount()
+    server = make_server(host, port, root, threaded=True)
+    url = f"http://{host}:{server.server_port}"
+    base = settings or Settings()
+    settings = base.model_copy(
+        update={
+            "slack_api_url": f"{url}/api/",
+            "slack_bot_token": base.slack_bot_token or SANDBOX_TOKEN,
+            "slack_signing_secret": base.slack_signing_secret or secrets.token_hex(16),
+            "slack_client_id": None,
+            "slack_client_secret": None,
+        }
+    )
+    deps = deps or build_deps(settings)
+    bot_app = create_app(settings, deps=deps)
+    sender = EventSender(
+        workspace,
+        bot_url=f"{url}/bot/slack/events",
+        signing_secret=settings.slack_signing_secret or "",
+        emulator_url=url,
+    )
+    emulator = create_emulator_app(workspace, sender, url)
+    root.app = DispatcherMiddleware(emulator, {"/bot": create_web_app(bot_app, deps)})
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="sandbox-http",
+        daemon=True,
+    )
+    thread.start()
+    return Sandbox(url, workspace, sender, deps, settings, server, thread)
+
+
+class _Mount:
+    """A WSGI app whose target is set once the port (and so the bot's settings) is known."""
+
+    app: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
+def create_emulator_app(workspace: Workspace, sender: EventSender, url: str) -> Flask:
+    """The emulated Slack: Web API, response_urls, uploads, and the page with its endpoints."""
+    web = Flask("productops-sandbox", static_folder=None)
+    web.register_blueprint(create_webapi_blueprint(workspace, lambda: url))
+
+    @web.get("/")
+    def page() -> Response:
+        return send_from_directory(STATIC_DIR, "index.html")
+
+    @web.get("/static/<path:name>")
+    def static_file(name: str) -> Response:
+        return send_from_directory(STATIC_DIR, name)
+
+    @web.get("/sandbox/state")
+    def state() -> Response:
+        user = request.args.get("user") or "U0001"
+        since = request.args.get("since", type=int)
+        if since is not None:
+            workspace.wait_for_change(since, LONG_POLL_SECONDS)
+        return jsonify(workspace.state_for(user))
+
+    @web.get("/sandbox/meta")
+    def meta() -> Response:
+        return jsonify({"commands": list(COMMANDS), "shortcuts": list(SHORTCUTS)})
+
+    @web.post("/sandbox/act")
+    def act() -> tuple[Response, int]:
+        body = request.get_json(force=True, silent=True) or {}
+        try:
+            result = perform(sender, body)
+        except SlackApiFailure as failure:
+            return jsonify({"ok": False, "error": failure.error}), 400
+        except (KeyError, TypeError, ValueError) as err:
+            return jsonify({"ok": False, "error": f"bad act: {err}"}), 400
+        return jsonify({"ok": True, **result}), 200
+
+    return web
+
+
+def perform(sender: EventSender, act: dict[str, Any]) -> dict[str, Any]:
+    """Carry out one act from the page: {"act": "command"|"message"|..., "user": ..., ...}."""
+    kind = act["act"]
+    user = act["user"]
+    if kind == "command":
+        delivery = sender.slash_command(user, act["channel"], act["text"])
+        return {"status": delivery.status}
+    if kind == "message":
+        message = sender.post_message(
+            user, act["channel"], act["text"], thread_ts=act.get("thread_ts")
+        )
+        return {"ts": message["ts"]}
+    if kind in ("react", "unreact"):
+        method = sender.react if kind == "react" else sender.unreact
+        method(user, act["channel"], act["ts"], act["name"])
+        return {}
+    if kind == "click":
+        delivery = sender.click(
+            user,
+            action_id=act["action_id"],
+            value=act.get("value"),
+            block_id=act.get("block_id"),
+            channel_id=act.get("channel"),
+            message_ts=act.get("ts"),
+            view_id=act.get("view_id"),
+            selected=act.get("selected"),
+        )
+        return {"status": delivery.status}
+    if kind == "submit":
+        delivery = sender.submit_view(user, act["view_id"], act.get("values") or {})
+        return {"status": delivery.status}
+    if kind == "close":
+        sender.close_view(user, act["view_id"])
+        return {}
+    if kind == "shortcut":
+        delivery = sender.shortcut(user, act["channel"], act["ts"], act["callback_id"])
+        return {"status": delivery.status}
+    if kind == "home":
+        delivery = sender.open_home(user)
+        return {"status": delivery.status}
+    raise ValueError(f"unknown act {kind!r}")

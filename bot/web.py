@@ -1,0 +1,83 @@
+"""The WSGI app: Slack's request URL, health, and (with OAuth) install pages. Run by gunicorn."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from slack_bolt import App
+from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.deps import Deps
+from bot.logs import get_logger
+from storage.clock import latest_heartbeat
+from storage.db import ping
+
+log = get_logger("bot.web")
+
+# Slack's own payloads stay far below this; anything bigger is not from Slack.
+MAX_BODY_BYTES = 1024 * 1024
+CLOCK_STALE_AFTER = timedelta(seconds=90)
+
+
+def create_web_app(app: App, deps: Deps) -> Flask:
+    """A Flask app serving `app` at /slack/events, plus /healthz."""
+    web = Flask("productops")
+    web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+
+    @web.post("/slack/events")
+    def slack_events() -> Response:
+        started = time.perf_counter()
+        bolt_request = to_bolt_request(request)
+        bolt_response = app.dispatch(bolt_request)
+        context = bolt_request.context
+        body: dict[str, Any] = bolt_request.body if isinstance(bolt_request.body, dict) else {}
+        log.info(
+            "slack_request",
+            team=context.team_id,
+            user=context.user_id,
+            command=body.get("command") or _kind_of(body),
+            status=bolt_response.status,
+            retry=request.headers.get("X-Slack-Retry-Num"),
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return to_flask_response(bolt_response)
+
+    @web.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        return health(deps)
+
+    return web
+
+
+def health(deps: Deps) -> tuple[Response, int]:
+    """JSON with the database and scheduler state; 503 when the database does not answer."""
+    report: dict[str, Any] = {"status": "ok"}
+    try:
+        ping(deps.engine)
+        report["database"] = {"ok": True, "backend": deps.engine.dialect.name}
+    except SQLAlchemyError as err:
+        report["status"] = "unavailable"
+        report["database"] = {"ok": False, "error": type(err).__name__}
+        return jsonify(report), 503
+    with deps.session_scope() as session:
+        beat = latest_heartbeat(session=session)
+    now = deps.now()
+    report["scheduler"] = {
+        "in_process": deps.clock.running,
+        "last_heartbeat": beat.isoformat() if beat else None,
+        "lag_seconds": round((now - beat).total_seconds(), 1) if beat else None,
+        "ok": bool(beat and now - beat < CLOCK_STALE_AFTER),
+    }
+    return jsonify(report), 200
+
+
+def _kind_of(body: dict[str, Any]) -> str | None:
+    event = body.get("event")
+    if isinstance(event, dict):
+        return f"event:{event.get('type')}"
+    kind = body.get("type")
+    return str(kind) if kind else None

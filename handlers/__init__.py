@@ -1,0 +1,6 @@
+"""Slack adapters, one module per surface; each exposes register(app, deps)."""
+
+from handlers import events, feedback, upcoming
+
+# events first: its middleware must see every request before the listeners do.
+MODULES = (events, feedback, upcoming)

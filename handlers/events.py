@@ -1,0 +1,37 @@
+"""Events API plumbing: each delivery is processed once per event_id, whatever the retries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.deps import Deps
+from bot.logs import get_logger
+from storage.events import claim_event
+
+log = get_logger(__name__)
+
+
+def register(app: App, deps: Deps) -> None:
+    """Attach the exactly-once middleware for event callbacks."""
+
+    @app.middleware
+    def process_each_event_once(
+        body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not event_id:
+            next()
+            return None
+        team_id = body.get("team_id") or ""
+        with deps.session_scope() as session:
+            first = claim_event(
+                session=session, team_id=team_id, event_id=event_id, received_at=deps.now()
+            )
+        if not first:
+            log.info("duplicate_event_skipped", team=team_id, event_id=event_id)
+            return BoltResponse(status=200, body="")
+        next()
+        return None

@@ -1,0 +1,76 @@
+"""The outbound gateway retries what Slack asks it to, proven with the emulator's faults."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot.sandbox.server import Sandbox
+from bot.sandbox.workspace import Fault
+from bot.slack import make_client
+
+pytestmark = pytest.mark.e2e
+
+
+def test_429_is_retried_after_retry_after(sandbox: Sandbox) -> None:
+    sandbox.workspace.inject("chat.postMessage", Fault(status=429, retry_after=1))
+    started = time.monotonic()
+    answer = sandbox.deps.client.chat_postMessage(channel="C0001", text="hello")
+    assert answer["ok"] is True
+    assert time.monotonic() - started >= 1.0
+    assert len(sandbox.workspace.calls_to("chat.postMessage")) == 2
+    assert [m["text"] for m in sandbox.workspace.messages_in("C0001")] == ["hello"]
+
+
+def test_5xx_is_retried_with_backoff(sandbox: Sandbox) -> None:
+    sandbox.workspace.inject("chat.postMessage", Fault(status=500), Fault(status=503))
+    answer = sandbox.deps.client.chat_postMessage(channel="C0001", text="after two failures")
+    assert answer["ok"] is True
+    assert len(sandbox.workspace.calls_to("chat.postMessage")) == 3
+
+
+def test_persistent_5xx_gives_up_with_an_error(sandbox: Sandbox) -> None:
+    sandbox.workspace.inject("chat.postMessage", *[Fault(status=502)] * 4)
+    with pytest.raises(SlackApiError):
+        sandbox.deps.client.chat_postMessage(channel="C0001", text="never")
+    assert len(sandbox.workspace.calls_to("chat.postMessage")) == 4
+    assert sandbox.workspace.messages_in("C0001") == []
+
+
+def test_slack_errors_are_not_retried(sandbox: Sandbox) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        sandbox.deps.client.chat_postMessage(channel="C9999", text="nowhere")
+    assert excinfo.value.response["error"] == "channel_not_found"
+    assert len(sandbox.workspace.calls_to("chat.postMessage")) == 1
+
+
+def test_connection_errors_are_retried() -> None:
+    # A port that refuses connections: every attempt fails at connect, and is retried.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = make_client(f"http://127.0.0.1:{port}/api/", "xoxb-1")
+    attempts: list[int] = []
+    handler = client.retry_handlers[0]
+    original = handler.can_retry
+
+    def counting(**kwargs: object) -> bool:
+        attempts.append(1)
+        return original(**kwargs)  # type: ignore[arg-type]
+
+    handler.can_retry = counting  # type: ignore[method-assign]
+    with pytest.raises(Exception):  # noqa: B017  (urllib's URLError once retries run out)
+        client.auth_test()
+    assert len(attempts) == 4  # three retries allowed, the fourth failure gives up
+
+
+def test_blocks_over_slack_limits_are_refused_like_slack(sandbox: Sandbox) -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}] * 51
+    with pytest.raises(SlackApiError) as excinfo:
+        sandbox.deps.client.chat_postMessage(channel="C0001", text="t", blocks=blocks)
+    assert excinfo.value.response["errors"] == [
+        "no more than 50 items allowed [json-pointer:/blocks]"
+    ]

@@ -1,0 +1,72 @@
+"""Feedback storage: per-team numbering, exactly-once by source key, UTC round trips."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import Engine
+
+from storage import feedback as store
+from storage.db import session_factory
+
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+def file(engine: Engine, team: str, text: str, key: str | None = None) -> tuple[int, bool]:
+    with session_factory(engine)() as session:
+        item, created = store.insert_feedback(
+            session=session,
+            team_id=team,
+            reporter_id="U1",
+            text=text,
+            tags=["a", "a", "b"],
+            created_at=NOW,
+            source_key=key,
+        )
+        return item.number, created
+
+
+def test_numbers_are_per_team(engine: Engine) -> None:
+    assert [file(engine, "T1", "x")[0] for _ in range(3)] == [1, 2, 3]
+    assert file(engine, "T2", "y") == (1, True)
+    with session_factory(engine)() as session:
+        assert store.count_feedback(session=session, team_id="T1") == 3
+        assert store.get_by_number(session=session, team_id="T2", number=2) is None
+        assert store.get_by_number(session=session, team_id="T1", number=2) is not None
+
+
+def test_the_same_source_key_files_once(engine: Engine) -> None:
+    assert file(engine, "T1", "first", key="command:1") == (1, True)
+    assert file(engine, "T1", "again", key="command:1") == (1, False)
+    assert file(engine, "T2", "other team", key="command:1") == (1, True)
+    assert file(engine, "T1", "next", key="command:2") == (2, True)
+
+
+def test_racing_duplicates_and_distinct_items(engine: Engine) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        dupes = list(pool.map(lambda _: file(engine, "T1", "dupe", key="k"), range(8)))
+        numbers = list(pool.map(lambda n: file(engine, "T1", f"item {n}")[0], range(16)))
+    assert sum(created for _, created in dupes) == 1
+    assert len({number for number, _ in dupes}) == 1
+    assert len(set(numbers)) == 16
+
+
+def test_tags_are_unique_and_times_are_utc(engine: Engine) -> None:
+    berlin = timezone(timedelta(hours=1))
+    with session_factory(engine)() as session:
+        item, _ = store.insert_feedback(
+            session=session,
+            team_id="T1",
+            reporter_id="U1",
+            text="t",
+            tags=["b", "a", "b"],
+            created_at=NOW.astimezone(berlin),
+        )
+        assert item.id is not None
+        feedback_id = item.id
+    with session_factory(engine)() as session:
+        assert store.tags_of(session=session, team_id="T1", feedback_id=feedback_id) == ["a", "b"]
+        assert store.tags_of(session=session, team_id="T2", feedback_id=feedback_id) == []
+        again = store.get_by_number(session=session, team_id="T1", number=1)
+        assert again is not None and again.created_at == NOW and again.created_at.tzinfo is not None
