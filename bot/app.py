@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -26,9 +25,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         process_before_response=False,
         # auth.test runs on the first request instead, so start-up needs no network.
         token_verification_enabled=False,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=settings.listener_threads, thread_name_prefix="listener"
-        ),
+        listener_executor=deps.listeners,
         name="productops",
     )
     for module in handlers.MODULES:

@@ -171,6 +171,38 @@ def sandbox(
         running.stop()
 
 
+export_cli = typer.Typer(help="Dump a workspace's data.", no_args_is_help=True)
+cli.add_typer(export_cli, name="export")
+
+
+@export_cli.command("feedback")
+def export_feedback(
+    team: Annotated[str, typer.Option(help="Slack team id (T...) of the workspace to export")],
+    format: Annotated[str, typer.Option(help="csv or json")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="File to write [default: stdout]")] = None,
+) -> None:
+    """Every feedback item of one workspace, with votes and status history."""
+    if format not in ("csv", "json"):
+        typer.echo("productops: --format: expected csv or json", err=True)
+        raise typer.Exit(code=2)
+    settings = _settings()
+    _setup(settings)
+    from bot.deps import build_deps
+    from bot.export import write_feedback
+
+    deps = build_deps(settings)
+    with deps.session_scope() as session:
+        from bot.services.feedback import export_rows
+
+        rows = export_rows(session=session, team_id=team)
+    if out is None:
+        write_feedback(rows, sys.stdout, format)
+    else:
+        with out.open("w", newline="", encoding="utf-8") as sink:
+            write_feedback(rows, sink, format)
+        typer.echo(f"productops: wrote {len(rows)} items to {out}", err=True)
+
+
 @cli.command()
 def manifest(
     url: Annotated[str, typer.Option(help="Public base URL of your bot")] = (

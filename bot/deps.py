@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.pool import ListenerPool
 from bot.settings import Settings
 from bot.slack import make_client
 from storage.db import SessionScope, make_engine, session_factory
@@ -35,6 +36,7 @@ class Deps:
     engine: Engine
     session_scope: SessionScope
     client: WebClient
+    listeners: ListenerPool
     now: Callable[[], datetime] = utc_now
     clock: ClockState = field(default_factory=ClockState)
 
@@ -47,5 +49,6 @@ def build_deps(settings: Settings, *, now: Callable[[], datetime] = utc_now) -> 
         engine=engine,
         session_scope=session_factory(engine),
         client=make_client(settings.slack_api_url, settings.slack_bot_token),
+        listeners=ListenerPool(settings.listener_threads),
         now=now,
     )

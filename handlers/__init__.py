@@ -1,6 +1,6 @@
 """Slack adapters, one module per surface; each exposes register(app, deps)."""
 
-from handlers import events, feedback, upcoming
+from handlers import events, feedback, reactions, upcoming
 
 # events first: its middleware must see every request before the listeners do.
-MODULES = (events, feedback, upcoming)
+MODULES = (events, feedback, reactions, upcoming)

@@ -17,8 +17,6 @@ UPCOMING = ("/ritual", "/retro", "/summarize", "/kpi", "/digest", "/stack")
 UPCOMING_EVENTS = (
     "app_home_opened",
     "app_mention",
-    "reaction_added",
-    "reaction_removed",
     "app_uninstalled",
     "tokens_revoked",
 )

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Feedback, FeedbackTag, TeamSequence
+from storage.models import (
+    Feedback,
+    FeedbackEvent,
+    FeedbackTag,
+    FeedbackVote,
+    LoopNotice,
+    TeamSequence,
+)
 
 
 def next_number(*, session: Session, team_id: str, name: str) -> int:
@@ -115,10 +123,296 @@ def tags_of(*, session: Session, team_id: str, feedback_id: int) -> list[str]:
 
 def count_feedback(*, session: Session, team_id: str) -> int:
     """How many items the team has."""
-    from sqlalchemy import func
-
     return int(
         session.exec(
             select(func.count()).select_from(Feedback).where(Feedback.team_id == team_id)
         ).one()
     )
+
+
+OPEN_STATUSES = ("new", "triaged", "planned", "in_progress")
+
+
+def _insert_ignore(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def add_vote(
+    *, session: Session, team_id: str, feedback_id: int, user_id: str, source: str, at: datetime
+) -> bool:
+    """Record a vote; False when this person already voted (the primary key decides)."""
+    result = session.execute(
+        _insert_ignore(session)(FeedbackVote)
+        .values(
+            team_id=team_id, feedback_id=feedback_id, user_id=user_id, source=source, created_at=at
+        )
+        .on_conflict_do_nothing(index_elements=["feedback_id", "user_id"])
+    )
+    added = bool(result.rowcount)  # type: ignore[attr-defined]
+    if added:
+        _recount(session, feedback_id)
+    return added
+
+
+def remove_vote(*, session: Session, team_id: str, feedback_id: int, user_id: str) -> bool:
+    """Take a person's vote back; False when there was none."""
+    result = session.execute(
+        delete(FeedbackVote).where(
+            col(FeedbackVote.team_id) == team_id,
+            col(FeedbackVote.feedback_id) == feedback_id,
+            col(FeedbackVote.user_id) == user_id,
+        )
+    )
+    removed = bool(result.rowcount)  # type: ignore[attr-defined]
+    if removed:
+        _recount(session, feedback_id)
+    return removed
+
+
+def _recount(session: Session, feedback_id: int) -> None:
+    votes = (
+        select(func.count())
+        .select_from(FeedbackVote)
+        .where(col(FeedbackVote.feedback_id) == feedback_id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Feedback).where(col(Feedback.id) == feedback_id).values(vote_count=votes)
+    )
+
+
+def voters_of(*, session: Session, team_id: str, feedback_id: int) -> list[str]:
+    """Everyone who voted for the item (its reporter included), in voting order."""
+    return list(
+        session.exec(
+            select(FeedbackVote.user_id)
+            .where(FeedbackVote.team_id == team_id, FeedbackVote.feedback_id == feedback_id)
+            .order_by(col(FeedbackVote.created_at), col(FeedbackVote.user_id))
+        )
+    )
+
+
+def add_event(
+    *,
+    session: Session,
+    team_id: str,
+    feedback_id: int,
+    at: datetime,
+    kind: str,
+    actor_id: str | None = None,
+    from_value: str | None = None,
+    to_value: str | None = None,
+    text: str | None = None,
+) -> None:
+    """Append to the item's history."""
+    session.add(
+        FeedbackEvent(
+            team_id=team_id,
+            feedback_id=feedback_id,
+            at=at,
+            kind=kind,
+            actor_id=actor_id,
+            from_value=from_value,
+            to_value=to_value,
+            text=text,
+        )
+    )
+
+
+def history_of(*, session: Session, team_id: str, feedback_id: int) -> list[FeedbackEvent]:
+    """The item's history, oldest first."""
+    return list(
+        session.exec(
+            select(FeedbackEvent)
+            .where(FeedbackEvent.team_id == team_id, FeedbackEvent.feedback_id == feedback_id)
+            .order_by(col(FeedbackEvent.at), col(FeedbackEvent.id))
+        )
+    )
+
+
+def get_by_ids(*, session: Session, team_id: str, ids: Sequence[int]) -> list[Feedback]:
+    """The team's items with these ids (others' ids are ignored), in the given order."""
+    if not ids:
+        return []
+    rows = session.exec(
+        select(Feedback).where(Feedback.team_id == team_id, col(Feedback.id).in_(list(ids)))
+    )
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def tags_for(*, session: Session, team_id: str, ids: Sequence[int]) -> dict[int, list[str]]:
+    """Tags of several items at once."""
+    found: dict[int, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = session.exec(
+        select(FeedbackTag)
+        .where(FeedbackTag.team_id == team_id, col(FeedbackTag.feedback_id).in_(list(ids)))
+        .order_by(col(FeedbackTag.tag))
+    )
+    for row in rows:
+        found[row.feedback_id].append(row.tag)
+    return found
+
+
+def list_feedback(
+    *,
+    session: Session,
+    team_id: str,
+    statuses: Sequence[str] | None = None,
+    tag: str | None = None,
+    reporter_id: str | None = None,
+    order: str = "newest",
+    limit: int = 20,
+    offset: int = 0,
+) -> list[Feedback]:
+    """A page of the team's items, filtered by status, tag and reporter."""
+    query = select(Feedback).where(Feedback.team_id == team_id)
+    if statuses:
+        query = query.where(col(Feedback.status).in_(list(statuses)))
+    if reporter_id:
+        query = query.where(Feedback.reporter_id == reporter_id)
+    if tag:
+        tagged = select(FeedbackTag.feedback_id).where(
+            FeedbackTag.team_id == team_id, FeedbackTag.tag == tag
+        )
+        query = query.where(col(Feedback.id).in_(tagged))
+    if order == "votes":
+        query = query.order_by(col(Feedback.vote_count).desc(), col(Feedback.number).desc())
+    else:
+        query = query.order_by(col(Feedback.number).desc())
+    return list(session.exec(query.offset(offset).limit(limit)))
+
+
+def recent_texts(*, session: Session, team_id: str, limit: int = 300) -> list[str]:
+    """The team's most recent feedback texts (background statistics for similarity)."""
+    return list(
+        session.exec(
+            select(Feedback.text)
+            .where(Feedback.team_id == team_id)
+            .order_by(col(Feedback.number).desc())
+            .limit(limit)
+        )
+    )
+
+
+def claim_notice(
+    *, session: Session, team_id: str, feedback_id: int, user_id: str, status: str
+) -> bool:
+    """Reserve the one close-the-loop DM for this person, item and status."""
+    result = session.execute(
+        _insert_ignore(session)(LoopNotice)
+        .values(team_id=team_id, feedback_id=feedback_id, user_id=user_id, status=status)
+        .on_conflict_do_nothing(index_elements=["feedback_id", "user_id", "status"])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_notice_sent(
+    *, session: Session, team_id: str, feedback_id: int, user_id: str, status: str, at: datetime
+) -> None:
+    """Record that the DM went out."""
+    session.execute(
+        update(LoopNotice)
+        .where(
+            col(LoopNotice.team_id) == team_id,
+            col(LoopNotice.feedback_id) == feedback_id,
+            col(LoopNotice.user_id) == user_id,
+            col(LoopNotice.status) == status,
+        )
+        .values(sent_at=at)
+    )
+
+
+def all_for_export(*, session: Session, team_id: str) -> list[Feedback]:
+    """Every item of the team, by number."""
+    return list(
+        session.exec(
+            select(Feedback).where(Feedback.team_id == team_id).order_by(col(Feedback.number))
+        )
+    )
+
+
+def set_tags(*, session: Session, team_id: str, feedback_id: int, tags: Sequence[str]) -> None:
+    """Replace the item's tags."""
+    session.execute(
+        delete(FeedbackTag).where(
+            col(FeedbackTag.team_id) == team_id, col(FeedbackTag.feedback_id) == feedback_id
+        )
+    )
+    session.add_all(
+        FeedbackTag(feedback_id=feedback_id, tag=tag, team_id=team_id)
+        for tag in dict.fromkeys(tags)
+    )
+
+
+def merged_into(*, session: Session, team_id: str, feedback_id: int) -> list[Feedback]:
+    """Items merged into this one."""
+    return list(
+        session.exec(
+            select(Feedback)
+            .where(Feedback.team_id == team_id, Feedback.merged_into_id == feedback_id)
+            .order_by(col(Feedback.number))
+        )
+    )
+
+
+def themable(*, session: Session, team_id: str, since: datetime, limit: int) -> list[Feedback]:
+    """Open items and those filed since `since` (merged ones left out), most voted first."""
+    return list(
+        session.exec(
+            select(Feedback)
+            .where(
+                Feedback.team_id == team_id,
+                col(Feedback.merged_into_id).is_(None),
+                (col(Feedback.status).in_(OPEN_STATUSES)) | (col(Feedback.created_at) >= since),
+            )
+            .order_by(col(Feedback.vote_count).desc(), col(Feedback.number).desc())
+            .limit(limit)
+        )
+    )
+
+
+def voters_for(*, session: Session, team_id: str, ids: Sequence[int]) -> dict[int, list[str]]:
+    """Voters of several items at once."""
+    found: dict[int, list[str]] = {}
+    if not ids:
+        return found
+    rows = session.exec(
+        select(FeedbackVote)
+        .where(FeedbackVote.team_id == team_id, col(FeedbackVote.feedback_id).in_(list(ids)))
+        .order_by(col(FeedbackVote.created_at), col(FeedbackVote.user_id))
+    )
+    for row in rows:
+        found.setdefault(row.feedback_id, []).append(row.user_id)
+    return found
+
+
+def status_history_for(
+    *, session: Session, team_id: str, ids: Sequence[int]
+) -> dict[int, list[dict[str, str | None]]]:
+    """Status changes of several items at once, oldest first."""
+    found: dict[int, list[dict[str, str | None]]] = {}
+    if not ids:
+        return found
+    rows = session.exec(
+        select(FeedbackEvent)
+        .where(
+            FeedbackEvent.team_id == team_id,
+            col(FeedbackEvent.feedback_id).in_(list(ids)),
+            col(FeedbackEvent.kind).in_(["filed", "status"]),
+        )
+        .order_by(col(FeedbackEvent.at), col(FeedbackEvent.id))
+    )
+    for row in rows:
+        found.setdefault(row.feedback_id, []).append(
+            {
+                "at": row.at.isoformat(),
+                "by": row.actor_id,
+                "from": row.from_value,
+                "to": row.to_value,
+                "note": row.text,
+            }
+        )
+    return found

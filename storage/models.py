@@ -85,6 +85,87 @@ class Feedback(SQLModel, table=True):
     source_author_id: str | None = Field(default=None, max_length=32)
     permalink: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    owner_id: str | None = Field(default=None, max_length=32)
+    ops_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    vote_count: int = Field(default=0)
+    merged_into_id: int | None = Field(default=None, foreign_key="feedback.id")
+    first_triaged_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # The triage card in FEEDBACK_CHANNEL, updated in place.
+    card_channel_id: str | None = Field(default=None, max_length=32)
+    card_ts: str | None = Field(default=None, max_length=32)
+
+
+class FeedbackVote(SQLModel, table=True):
+    """One person's vote for an item: one per person, however often Slack retries."""
+
+    __tablename__ = "feedback_vote"
+    __table_args__ = (Index("ix_feedback_vote_team_user", "team_id", "user_id"),)
+
+    feedback_id: int = Field(foreign_key="feedback.id", primary_key=True, ondelete="CASCADE")
+    user_id: str = Field(primary_key=True, max_length=32)
+    team_id: str = Field(max_length=32)
+    source: str = Field(default="button", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class FeedbackEvent(SQLModel, table=True):
+    """The history of an item: filed, status and owner changes, merges, comments."""
+
+    __tablename__ = "feedback_event"
+    __table_args__ = (
+        Index("ix_feedback_event_item", "feedback_id", "at"),
+        Index("ix_feedback_event_team_at", "team_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    feedback_id: int = Field(foreign_key="feedback.id", ondelete="CASCADE")
+    at: datetime = Field(sa_column=_utc_column())
+    actor_id: str | None = Field(default=None, max_length=32)
+    kind: str = Field(max_length=16)
+    from_value: str | None = Field(default=None, max_length=100)
+    to_value: str | None = Field(default=None, max_length=100)
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class LoopNotice(SQLModel, table=True):
+    """A close-the-loop DM sent (or being sent): one per person, item and final status."""
+
+    __tablename__ = "loop_notice"
+
+    feedback_id: int = Field(foreign_key="feedback.id", primary_key=True, ondelete="CASCADE")
+    user_id: str = Field(primary_key=True, max_length=32)
+    status: str = Field(primary_key=True, max_length=16)
+    team_id: str = Field(max_length=32)
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class OpsGrant(SQLModel, table=True):
+    """The ops role granted to a person by another ops member."""
+
+    __tablename__ = "ops_grant"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    granted_by: str = Field(max_length=32)
+    granted_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class SlackUser(SQLModel, table=True):
+    """What users.info said about a person, cached: names, timezone, admin flags."""
+
+    __tablename__ = "slack_user"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=255)
+    real_name: str = Field(default="", max_length=255)
+    tz: str | None = Field(default=None, max_length=64)
+    is_admin: bool = Field(default=False)
+    is_owner: bool = Field(default=False)
+    is_bot: bool = Field(default=False)
+    fetched_at: datetime = Field(sa_column=_utc_column())
 
 
 class FeedbackTag(SQLModel, table=True):

@@ -95,6 +95,8 @@ def settings(database_url: str) -> Settings:
 def sandbox(settings: Settings, engine: Engine) -> Iterator[Sandbox]:
     """The bot and the emulated Slack, running on a free port for one test."""
     running = start_sandbox(settings)
+    # Each act returns once the bot has also done its work after the ack.
+    running.sender.settle = running.settle
     try:
         yield running
     finally:

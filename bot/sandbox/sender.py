@@ -13,6 +13,7 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -57,6 +58,7 @@ class EventSender:
         signing_secret: str,
         emulator_url: str,
         timeout: float = 10.0,
+        settle: Callable[[], object] | None = None,
     ) -> None:
         self.workspace = workspace
         self.bot_url = bot_url
@@ -64,6 +66,8 @@ class EventSender:
         self.emulator_url = emulator_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
+        # Called after each request: the tests wait here for the bot's work after the ack.
+        self.settle = settle
         self._event_ids = itertools.count(1)
 
     # ----------------------------------------------------------------- transport
@@ -76,8 +80,13 @@ class EventSender:
         timestamp: int | None = None,
         signature: str | None = None,
         retry_num: int | None = None,
+        wait: bool = True,
     ) -> Delivery:
-        """POST a raw body to the bot, signed (unless `signature` is given) at `timestamp`."""
+        """POST a raw body to the bot, signed (unless `signature` is given) at `timestamp`.
+
+        With `wait` (and a `settle` callback) it returns once the bot's work after the ack
+        is done too; acts that show the ack themselves wait after showing it.
+        """
         stamp = str(timestamp if timestamp is not None else int(time.time()))
         headers = {
             "Content-Type": content_type,
@@ -88,7 +97,14 @@ class EventSender:
             headers["X-Slack-Retry-Num"] = str(retry_num)
             headers["X-Slack-Retry-Reason"] = "http_timeout"
         response = self.http.post(self.bot_url, data=body, headers=headers, timeout=self.timeout)
+        if wait:
+            self.wait()
         return Delivery(response.status_code, response.text, dict(response.headers))
+
+    def wait(self) -> None:
+        """Let the bot finish what it does after its acks (when a settle callback is set)."""
+        if self.settle is not None:
+            self.settle()
 
     def post_form(self, fields: dict[str, str], **kwargs: Any) -> Delivery:
         """A form-encoded request, like slash commands."""
@@ -155,11 +171,15 @@ class EventSender:
             ),
             "trigger_id": ws.issue_trigger(user.id),
         }
-        delivery = self.post_form(fields)
-        self._show_ack(delivery, user_id=user.id, channel_id=channel.id, echo=line)
+        sent_at = ws.new_ts()
+        delivery = self.post_form(fields, wait=False)
+        self._show_ack(delivery, user_id=user.id, channel_id=channel.id, echo=line, ts=sent_at)
+        self.wait()
         return delivery
 
-    def _show_ack(self, delivery: Delivery, *, user_id: str, channel_id: str, echo: str) -> None:
+    def _show_ack(
+        self, delivery: Delivery, *, user_id: str, channel_id: str, echo: str, ts: str
+    ) -> None:
         if delivery.status != 200:
             self.workspace.add_ephemeral(
                 channel_id,
@@ -171,7 +191,7 @@ class EventSender:
             return
         answer = delivery.json()
         if not isinstance(answer, dict):
-            self.workspace.add_ephemeral(channel_id, user_id, text=delivery.body)
+            self.workspace.add_ephemeral(channel_id, user_id, text=delivery.body, ts=ts)
             return
         text = str(answer.get("text") or "")
         blocks = answer.get("blocks")
@@ -179,7 +199,7 @@ class EventSender:
             self.workspace.add_message(channel_id, user_id=user_id, text=echo)
             self.workspace.add_message(channel_id, user_id=BOT_USER_ID, text=text, blocks=blocks)
         else:
-            self.workspace.add_ephemeral(channel_id, user_id, text=text, blocks=blocks)
+            self.workspace.add_ephemeral(channel_id, user_id, text=text, blocks=blocks, ts=ts)
 
     def post_message(
         self, user_id: str, channel_id: str, text: str, *, thread_ts: str | None = None
@@ -299,8 +319,12 @@ class EventSender:
         message_ts: str | None = None,
         view_id: str | None = None,
         selected: dict[str, Any] | None = None,
+        times: int = 1,
     ) -> Delivery:
-        """A person clicks a button (or picks from a select) in a message, ephemeral or view."""
+        """A person clicks a button (or picks from a select) in a message, ephemeral or view.
+
+        `times` > 1 is a double click: the same payload again before the message changes.
+        """
         ws = self.workspace
         user = ws.user(user_id)
         with ws.lock:
@@ -414,8 +438,9 @@ class EventSender:
             "is_enterprise_install": False,
             "enterprise": None,
         }
-        delivery = self.post_payload(payload)
+        delivery = self.post_payload(payload, wait=False)
         self._apply_view_answer(user.id, view_id, delivery)
+        self.wait()
         return delivery
 
     def close_view(self, user_id: str, view_id: str) -> None:

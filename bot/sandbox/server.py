@@ -46,6 +46,11 @@ class Sandbox:
     server: BaseWSGIServer
     thread: threading.Thread
 
+    def settle(self, timeout: float = 15.0) -> None:
+        """Wait until the bot has finished the work it does after its acks."""
+        if not self.deps.listeners.wait_idle(timeout):
+            raise TimeoutError("the bot is still busy")
+
     def stop(self) -> None:
         """Stop serving and close the database pool."""
         self.server.shutdown()

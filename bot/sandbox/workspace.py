@@ -334,13 +334,17 @@ class Workspace:
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        ts: str | None = None,
     ) -> dict[str, Any]:
-        """Show a message to one person in a channel ("Only visible to you")."""
+        """Show a message to one person in a channel ("Only visible to you").
+
+        `ts` places it in time (an ack's answer belongs where the command was sent).
+        """
         with self.lock:
             ephemeral: dict[str, Any] = {
                 "type": "message",
                 "subtype": "ephemeral",
-                "ts": self.new_ts(),
+                "ts": ts or self.new_ts(),
                 "channel": channel_id,
                 "user": user_id,
                 "text": text,
@@ -350,6 +354,7 @@ class Workspace:
             if thread_ts:
                 ephemeral["thread_ts"] = thread_ts
             self.ephemerals.append(ephemeral)
+            self.ephemerals.sort(key=lambda e: float(e["ts"]))
             self.touch()
             return ephemeral
 

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from storage.search import is_index_object
 
 target_metadata = SQLModel.metadata
 
@@ -19,6 +20,7 @@ def run_migrations() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=lambda name, type_, parent: not is_index_object(name),
         )
         with context.begin_transaction():
             context.run_migrations()

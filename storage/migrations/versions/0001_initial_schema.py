@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 22:38:50.446240
+Create Date: 2026-11-25 22:55:07.108911
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sqlmodel
 from alembic import op
 
 import storage.models
+import storage.search
 
 
 revision = '0001'
@@ -44,6 +45,15 @@ def upgrade() -> None:
     sa.Column('source_author_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('permalink', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('owner_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('ops_note', sa.Text(), nullable=True),
+    sa.Column('vote_count', sa.Integer(), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('first_triaged_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('card_channel_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('card_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['feedback.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('team_id', 'number', name='uq_feedback_team_number'),
     sa.UniqueConstraint('team_id', 'source_key', name='uq_feedback_team_source_key')
@@ -52,11 +62,30 @@ def upgrade() -> None:
         batch_op.create_index('ix_feedback_team_created', ['team_id', 'created_at'], unique=False)
         batch_op.create_index('ix_feedback_team_status', ['team_id', 'status'], unique=False)
 
+    op.create_table('ops_grant',
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('granted_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('granted_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('team_id', 'user_id')
+    )
     op.create_table('processed_event',
     sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('received_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('team_id', 'event_id')
+    )
+    op.create_table('slack_user',
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('real_name', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('tz', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('is_admin', sa.Boolean(), nullable=False),
+    sa.Column('is_owner', sa.Boolean(), nullable=False),
+    sa.Column('is_bot', sa.Boolean(), nullable=False),
+    sa.Column('fetched_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('team_id', 'user_id')
     )
     op.create_table('team_sequence',
     sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -64,6 +93,23 @@ def upgrade() -> None:
     sa.Column('value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('team_id', 'name')
     )
+    op.create_table('feedback_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('feedback_id', sa.Integer(), nullable=False),
+    sa.Column('at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('from_value', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('to_value', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('feedback_event', schema=None) as batch_op:
+        batch_op.create_index('ix_feedback_event_item', ['feedback_id', 'at'], unique=False)
+        batch_op.create_index('ix_feedback_event_team_at', ['team_id', 'at'], unique=False)
+
     op.create_table('feedback_tag',
     sa.Column('feedback_id', sa.Integer(), nullable=False),
     sa.Column('tag', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -74,17 +120,52 @@ def upgrade() -> None:
     with op.batch_alter_table('feedback_tag', schema=None) as batch_op:
         batch_op.create_index('ix_feedback_tag_team_tag', ['team_id', 'tag'], unique=False)
 
+    op.create_table('feedback_vote',
+    sa.Column('feedback_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('feedback_id', 'user_id')
+    )
+    with op.batch_alter_table('feedback_vote', schema=None) as batch_op:
+        batch_op.create_index('ix_feedback_vote_team_user', ['team_id', 'user_id'], unique=False)
+
+    op.create_table('loop_notice',
+    sa.Column('feedback_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('sent_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('feedback_id', 'user_id', 'status')
+    )
     # ### end Alembic commands ###
+    storage.search.create_full_text_index(op.get_bind())
 
 
 def downgrade() -> None:
+    storage.search.drop_full_text_index(op.get_bind())
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('loop_notice')
+    with op.batch_alter_table('feedback_vote', schema=None) as batch_op:
+        batch_op.drop_index('ix_feedback_vote_team_user')
+
+    op.drop_table('feedback_vote')
     with op.batch_alter_table('feedback_tag', schema=None) as batch_op:
         batch_op.drop_index('ix_feedback_tag_team_tag')
 
     op.drop_table('feedback_tag')
+    with op.batch_alter_table('feedback_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_feedback_event_team_at')
+        batch_op.drop_index('ix_feedback_event_item')
+
+    op.drop_table('feedback_event')
     op.drop_table('team_sequence')
+    op.drop_table('slack_user')
     op.drop_table('processed_event')
+    op.drop_table('ops_grant')
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_index('ix_feedback_team_status')
         batch_op.drop_index('ix_feedback_team_created')

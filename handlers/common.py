@@ -1,0 +1,85 @@
+"""Small adapters every handler module shares: reading payloads, answering people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import directory
+from bot.deps import Deps
+from bot.logs import get_logger
+
+log = get_logger(__name__)
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The team id of any Slack payload."""
+    team = body.get("team")
+    user = body.get("user")
+    return str(
+        body.get("team_id")
+        or (team.get("id") if isinstance(team, dict) else None)
+        or (user.get("team_id") if isinstance(user, dict) else None)
+        or ""
+    )
+
+
+def user_of(body: dict[str, Any]) -> str:
+    """The acting user's id of any Slack payload."""
+    user = body.get("user")
+    return str(body.get("user_id") or (user.get("id") if isinstance(user, dict) else user) or "")
+
+
+def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
+    """A view's private_metadata as a dict ({} when absent or not ours)."""
+    try:
+        found = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def input_value(view: dict[str, Any], block_id: str) -> Any:
+    """The submitted state of an input block's `value` element: text, option value or user."""
+    state = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
+    if "selected_option" in state:
+        option = state.get("selected_option") or {}
+        return option.get("value")
+    if "selected_user" in state:
+        return state.get("selected_user")
+    return state.get("value")
+
+
+def tell(
+    client: WebClient,
+    *,
+    channel_id: str | None,
+    user_id: str,
+    message: dict[str, Any],
+    thread_ts: str | None = None,
+) -> None:
+    """Show `message` to one person: ephemeral in the channel, else as a DM from the bot."""
+    if channel_id:
+        try:
+            client.chat_postEphemeral(
+                channel=channel_id, user=user_id, thread_ts=thread_ts, **message
+            )
+            return
+        except SlackApiError as err:
+            log.info("ephemeral_failed_dm_instead", channel=channel_id, error=str(err))
+    client.chat_postMessage(channel=user_id, **message)
+
+
+def names(
+    deps: Deps, client: WebClient, team_id: str, user_ids: Iterable[str | None]
+) -> dict[str, str]:
+    """Display names for user ids (real name, else handle); unknown ids map to themselves."""
+    found: dict[str, str] = {}
+    for user_id in dict.fromkeys(u for u in user_ids if u):
+        profile = directory.profile(deps, client, team_id, user_id)
+        found[user_id] = (profile.real_name or profile.name) if profile else user_id
+    return found

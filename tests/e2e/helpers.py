@@ -1,0 +1,91 @@
+"""Small helpers for end-to-end tests: read what the emulated Slack shows, fill in modals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.sandbox.server import Sandbox
+from storage.models import Feedback, FeedbackVote
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """A message's fallback text and blocks as one searchable string."""
+    return message.get("text", "") + json.dumps(message.get("blocks", []), ensure_ascii=False)
+
+
+def ephemerals(sandbox: Sandbox, user: str) -> list[str]:
+    """What `user` was shown privately, oldest first, as searchable strings."""
+    return [text_of(e) for e in sandbox.workspace.ephemerals_for(user)]
+
+
+def dms(sandbox: Sandbox, user: str) -> list[dict[str, Any]]:
+    """The bot's messages in `user`'s DM."""
+    channel = sandbox.workspace.dm_of(user).id
+    return [m for m in sandbox.workspace.messages_in(channel) if m.get("bot_id")]
+
+
+def top_view(sandbox: Sandbox, user: str) -> dict[str, Any]:
+    """The modal on top of `user`'s stack."""
+    stack = sandbox.workspace.view_stacks.get(user) or []
+    assert stack, f"no modal open for {user}"
+    return sandbox.workspace.views[stack[-1]]
+
+
+def text_input(value: str) -> dict[str, Any]:
+    return {"value": {"type": "plain_text_input", "value": value}}
+
+
+def option(value: str) -> dict[str, Any]:
+    return {"value": {"type": "static_select", "selected_option": {
+        "text": {"type": "plain_text", "text": value}, "value": value}}}
+
+
+def feedback_values(text: str, *, tags: str = "", customer: str = "", area: str = "",
+                    urgency: str = "normal") -> dict[str, Any]:
+    """The state of a filled-in feedback form."""
+    return {
+        "fb_text": text_input(text),
+        "fb_tags": text_input(tags),
+        "fb_customer": text_input(customer),
+        "fb_area": text_input(area),
+        "fb_urgency": option(urgency),
+    }
+
+
+def items(engine: Engine) -> list[Feedback]:
+    """Every feedback row, by number."""
+    with Session(engine) as session:
+        return list(session.exec(select(Feedback).order_by(Feedback.team_id, Feedback.number)))
+
+
+def item(engine: Engine, number: int, team: str = "T0001") -> Feedback:
+    """One feedback row."""
+    with Session(engine) as session:
+        found = session.exec(
+            select(Feedback).where(Feedback.team_id == team, Feedback.number == number)
+        ).one()
+        return found
+
+
+def voters(engine: Engine, number: int) -> set[str]:
+    """Who voted for FB-<number>."""
+    row = item(engine, number)
+    with Session(engine) as session:
+        return set(session.exec(select(FeedbackVote.user_id).where(
+            FeedbackVote.feedback_id == row.id)))
+
+
+def find_block_action(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    """The first element with `action_id` in a message's blocks, with its block_id."""
+    for block in message.get("blocks", []):
+        elements = list(block.get("elements", []))
+        if "accessory" in block:
+            elements.append(block["accessory"])
+        for element in elements:
+            if element.get("action_id") == action_id:
+                return {**element, "block_id": block.get("block_id")}
+    raise AssertionError(f"no {action_id} in message")
