@@ -203,6 +203,30 @@ def export_feedback(
         typer.echo(f"productops: wrote {len(rows)} items to {out}", err=True)
 
 
+kpi_cli = typer.Typer(help="Key performance indicators.", no_args_is_help=True)
+cli.add_typer(kpi_cli, name="kpi")
+
+
+@kpi_cli.command("import")
+def kpi_import(
+    file: Annotated[Path, typer.Argument(help="CSV file with a header: name,value,date")],
+    team: Annotated[
+        str | None,
+        typer.Option(help="Slack team id (T...) [default: the only workspace with KPIs]"),
+    ] = None,
+) -> None:
+    """Record KPI values from a CSV file; bad rows are reported by line and skipped.
+
+    Exit code 0 when rows were imported (or were already there), 1 when every row was bad,
+    2 when the file cannot be read or the workspace is unclear.
+    """
+    settings = _settings()
+    _setup(settings)
+    from bot.ingest import run_import
+
+    raise typer.Exit(code=run_import(settings, file, team))
+
+
 @cli.command()
 def manifest(
     url: Annotated[str, typer.Option(help="Public base URL of your bot")] = (

@@ -37,9 +37,10 @@ import functools
 import itertools
 import math
 import re
+import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +103,9 @@ _THEME_DISTANCE = 0.86
 # An item outside the clustered sample joins a theme when this similar to its centroid.
 _THEME_JOIN_SIMILARITY = 0.25
 _THEME_TERMS = 5
+# Per-text caches (analysis, character n-grams): entries, and the longest text cached.
+_CACHE_SIZE = 4096
+_CACHED_CHARS = 300
 
 # --- normalize --------------------------------------------------------------------------
 
@@ -110,17 +114,24 @@ _SLACK_CONTROL = re.compile(r"<[@#!][^<>]*>")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 # An emoji code has a letter or "+" in it (":+1:"); a time such as 10:30:00 has none.
 _EMOJI = re.compile(r":(?=[a-z0-9_'-]*[a-z+])[a-z0-9_+'-]+:")
-_NUMBER = re.compile(r"(?<!\w)\d+(?:[.,:/]\d+)*(?!\w)")
+# Whole numbers, dates and times only (atomic group: "1.5x" and "v2" stay as they are).
+_NUMBER = re.compile(r"(?<!\w)(?>\d+(?:[-.,:/]\d+)*)(?!\w)")
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 _SPACES = re.compile(r"\s+")
+
+
+def _link_label(match: re.Match[str]) -> str:
+    label = match.group(1) or ""
+    # Slack labels bare links with the address itself ("example.com/x"): noise as well.
+    return " " if not label.strip() or ("." in label and " " not in label.strip()) else f" {label} "
 
 
 def normalize(text: str) -> str:
     """Lower-case text without Slack markup, URLs, emoji codes, numbers or extra spaces."""
     text = unicodedata.normalize("NFKC", text)
     # A link's label is what the person wrote; the URL itself is noise.
-    text = _SLACK_LINK.sub(lambda m: f" {m.group(1) or ''} ", text)
+    text = _SLACK_LINK.sub(_link_label, text)
     text = _SLACK_CONTROL.sub(" ", text)
     text = _URL.sub(" ", text.lower())
     text = _EMOJI.sub(" ", text)
@@ -158,8 +169,9 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
-# One surface word -> canonical terms (already stems). Kept small on purpose: common
-# product vocabulary only, so that unrelated items are not pulled together.
+# One word -> canonical words (stemmed like any other word afterwards); a second canonical
+# word is added to the text ("iphone" -> ios + mobile). Kept small on purpose, common
+# product vocabulary only: every entry also pulls unrelated items closer together.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("mode", "modes", "themes", "themed", "theming"), ("theme",)),
     "night": ("dark",),
@@ -213,7 +225,7 @@ _FILLER_WORDS = (
     "youre theyre thats theres lot lots bit also get gets getting got go goes going good great",
     "nice better best new possible support supports supported supporting help love know think",
     "time day days week weeks yes ok okay etc via hope wish happen happens happening happened",
-    "try tried trying everytime always anymore still keep keeps kept",
+    "try tried trying everytime always anymore still keep keeps kept does did doing",
 )
 _FILLER = frozenset(word for line in _FILLER_WORDS for word in line.split())
 
@@ -283,8 +295,19 @@ _FACETS: tuple[frozenset[str], ...] = tuple(
 )
 
 
-def _analyze(text: str) -> list[tuple[str, str]]:
+def _analyze(text: str) -> tuple[tuple[str, str], ...]:
     """Content terms of a text as (stem, surface word) pairs, in reading order."""
+    # The same background texts come with every new feedback of a team: analyze them once.
+    # Long texts are rare and would crowd the cache out.
+    return _analyze_cached(text) if len(text) <= _CACHED_CHARS else _analyze_text(text)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _analyze_cached(text: str) -> tuple[tuple[str, str], ...]:
+    return _analyze_text(text)
+
+
+def _analyze_text(text: str) -> tuple[tuple[str, str], ...]:
     stop = _stop_words()
     text = normalize(text[:_MAX_CHARS]).replace("'", "")
     for pattern, replacement in _PHRASES:
@@ -307,7 +330,7 @@ def _analyze(text: str) -> list[tuple[str, str]]:
             terms.extend((_stem(word), word) for word in mapped[1:])
         else:
             terms.append((_stem(token), token))
-    return terms
+    return tuple(terms)
 
 
 def _features(terms: Sequence[tuple[str, str]]) -> list[str]:
@@ -320,14 +343,44 @@ def _features(terms: Sequence[tuple[str, str]]) -> list[str]:
     return grams
 
 
-def _identity(doc: list[str]) -> list[str]:
+def _identity(doc: Sequence[str]) -> Sequence[str]:
     return doc
+
+
+@functools.cache
+def _char_wb() -> Callable[[str], list[str]]:
+    """scikit-learn's word-bounded character 3-5-gram analyzer."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyzer: Callable[[str], list[str]] = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5)
+    ).build_analyzer()
+    return analyzer
+
+
+def _char_grams(text: str) -> tuple[str, ...]:
+    """Character n-grams of a text; cached, as they are the costliest step of scoring."""
+    return _char_grams_cached(text) if len(text) <= _CACHED_CHARS else tuple(_char_wb()(text))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _char_grams_cached(text: str) -> tuple[str, ...]:
+    # Interned: the same n-grams recur in every text, so a cached entry is mostly pointers.
+    return tuple(sys.intern(gram) for gram in _char_wb()(text))
+
+
+def _clear_caches() -> None:
+    """Forget every text seen (for benchmarks)."""
+    _analyze_cached.cache_clear()
+    _char_grams_cached.cache_clear()
 
 
 # --- find_duplicates ---------------------------------------------------------------------
 
+_Terms = Sequence[tuple[str, str]]
 
-def _scores(query: list[tuple[str, str]], others: list[list[tuple[str, str]]], scored: int) -> Any:
+
+def _scores(query: _Terms, others: Sequence[_Terms], scored: int) -> Any:
     """Blended similarity (0..1) of `query` to each of the first `scored` of `others`."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -347,8 +400,8 @@ def _scores(query: list[tuple[str, str]], others: list[list[tuple[str, str]]], s
         beta2 = _COVERAGE_BETA**2
         coverage = np.nan_to_num((1 + beta2) * short * long / (beta2 * long + short))
 
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-    char_matrix = chars.fit_transform([" ".join(doc) for doc in stems]).tocsr()
+    chars = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float64)
+    char_matrix = chars.fit_transform([_char_grams(" ".join(doc)) for doc in stems]).tocsr()
     char_sim = np.asarray((char_matrix[1 : scored + 1] @ char_matrix[0].T).todense()).ravel()
 
     score = _CHAR_WEIGHT * char_sim + _COVERAGE_WEIGHT * coverage
@@ -388,8 +441,16 @@ def find_duplicates(
         for candidate, score in zip(candidates, scores, strict=True)
         if score >= threshold
     ]
-    # Ties: more votes first, then the older feedback (lower number): stable and useful.
-    matches.sort(key=lambda m: (-m.score, -m.candidate.votes, m.candidate.number))
+    # Ties: the same text first, then more votes, then the older feedback (lower number).
+    same = normalize(text)
+    matches.sort(
+        key=lambda m: (
+            -m.score,
+            normalize(m.candidate.text) != same,
+            -m.candidate.votes,
+            m.candidate.number,
+        )
+    )
     return matches[:limit]
 
 
@@ -404,7 +465,7 @@ def group_themes(
     items: Sequence[tuple[int, str]], *, max_themes: int = 8, min_size: int = 2
 ) -> list[Theme]:
     """Group (id, text) items into named themes, largest first; loners are left out."""
-    min_size = max(min_size, 2)
+    min_size = max(min_size, 2)  # a theme of one is no theme
     if max_themes <= 0 or len(items) < 2 * min_size:
         return []
     analyzed = [(item_id, terms) for item_id, text in items if (terms := _analyze(text))]
@@ -470,7 +531,7 @@ def group_themes(
 
 
 def _name(
-    members: list[list[tuple[str, str]]],
+    members: list[_Terms],
     features: list[set[str]],
     overall: Counter[str],
     total: int,
@@ -501,7 +562,7 @@ def _name(
     # Stems are for matching; people read the word form the members use most.
     top_terms = tuple(_surface(f, surfaces.get(f, Counter())) for f in unigrams[:_THEME_TERMS])
     # A bigram many members share reads best ("csv export", "dark mode").
-    if bigrams and inside[bigrams[0]] >= max(2, 0.3 * size) and unigrams[0] in bigrams[0]:
+    if bigrams and inside[bigrams[0]] >= max(2, 0.3 * size) and unigrams[0] in bigrams[0].split():
         return _surface(bigrams[0], pairs.get(bigrams[0], Counter())), top_terms
     name = top_terms[0]
     if len(unigrams) > 1 and inside[unigrams[1]] >= 0.3 * size:

@@ -17,6 +17,7 @@ CONTEXT_ELEMENTS_MAX = 10
 MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100
 MESSAGE_TEXT_MAX = 40000
+PRIVATE_METADATA_MAX = 3000
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _CONTROL_SEQUENCE = re.compile(r"<([@#!])([^<>|]*)(?:\|([^<>]*))?>")

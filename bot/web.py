@@ -46,6 +46,15 @@ def create_web_app(app: App, deps: Deps) -> Flask:
         )
         return to_flask_response(bolt_response)
 
+    @web.post("/api/kpi/<name>")
+    def kpi_ingest(name: str) -> tuple[Response, int]:
+        from bot.ingest import handle_api
+
+        answer, status = handle_api(
+            deps, name, authorization=request.headers.get("Authorization"), body=request.get_data()
+        )
+        return jsonify(answer), status
+
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:
         return health(deps)

@@ -49,8 +49,16 @@ def input_value(view: dict[str, Any], block_id: str) -> Any:
     if "selected_option" in state:
         option = state.get("selected_option") or {}
         return option.get("value")
-    if "selected_user" in state:
-        return state.get("selected_user")
+    for key in (
+        "selected_user",
+        "selected_users",
+        "selected_conversation",
+        "selected_channel",
+        "selected_date",
+        "selected_time",
+    ):
+        if key in state:
+            return state.get(key)
     return state.get("value")
 
 

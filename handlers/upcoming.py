@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 
 from bot.deps import Deps
 
-UPCOMING = ("/ritual", "/retro", "/summarize", "/kpi", "/digest", "/stack")
+UPCOMING = ("/retro", "/summarize", "/digest", "/stack")
 # Events in the manifest whose features come later: acknowledged so that Slack sees a 200
 # (an unhandled event gets 404 from Bolt, and Slack retries and counts it as a failure).
 UPCOMING_EVENTS = (

@@ -102,3 +102,31 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def insert_into(session: Session, model: Any) -> Any:
+    """A dialect INSERT (for ON CONFLICT) on the model's table.
+
+    Core, not ORM: the ORM's bulk INSERT path reports a rowcount of 1 even when ON CONFLICT
+    DO NOTHING skipped the row on PostgreSQL, and exactly-once depends on that count.
+    """
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model.__table__)
+
+
+def insert_new(session: Session, model: Any, values: dict[str, Any], keys: list[str]) -> bool:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING; True when this call put the row in.
+
+    RETURNING decides, not rowcount: psycopg reports -1 for such inserts.
+    """
+    table = model.__table__
+    statement = (
+        insert_into(session, model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(*(table.c[key] for key in keys))
+    )
+    return session.execute(statement).first() is not None

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import insert_into, insert_new
 from storage.models import (
     Feedback,
     FeedbackEvent,
@@ -24,10 +22,8 @@ from storage.models import (
 
 def next_number(*, session: Session, team_id: str, name: str) -> int:
     """Increment and return the team's counter `name` (row-locked, so safe across processes)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
-        insert(TeamSequence)
+        insert_into(session, TeamSequence)
         .values(team_id=team_id, name=name, value=0)
         .on_conflict_do_nothing(index_elements=["team_id", "name"])
     )
@@ -133,22 +129,19 @@ def count_feedback(*, session: Session, team_id: str) -> int:
 OPEN_STATUSES = ("new", "triaged", "planned", "in_progress")
 
 
-def _insert_ignore(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def add_vote(
     *, session: Session, team_id: str, feedback_id: int, user_id: str, source: str, at: datetime
 ) -> bool:
     """Record a vote; False when this person already voted (the primary key decides)."""
-    result = session.execute(
-        _insert_ignore(session)(FeedbackVote)
-        .values(
+    result = insert_new(
+        session,
+        FeedbackVote,
+        dict(
             team_id=team_id, feedback_id=feedback_id, user_id=user_id, source=source, created_at=at
-        )
-        .on_conflict_do_nothing(index_elements=["feedback_id", "user_id"])
+        ),
+        ["feedback_id", "user_id"],
     )
-    added = bool(result.rowcount)  # type: ignore[attr-defined]
+    added = result
     if added:
         _recount(session, feedback_id)
     return added
@@ -301,12 +294,13 @@ def claim_notice(
     *, session: Session, team_id: str, feedback_id: int, user_id: str, status: str
 ) -> bool:
     """Reserve the one close-the-loop DM for this person, item and status."""
-    result = session.execute(
-        _insert_ignore(session)(LoopNotice)
-        .values(team_id=team_id, feedback_id=feedback_id, user_id=user_id, status=status)
-        .on_conflict_do_nothing(index_elements=["feedback_id", "user_id", "status"])
+    result = insert_new(
+        session,
+        LoopNotice,
+        dict(team_id=team_id, feedback_id=feedback_id, user_id=user_id, status=status),
+        ["feedback_id", "user_id", "status"],
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return result
 
 
 def mark_notice_sent(

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Numeric,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -179,6 +189,139 @@ class FeedbackTag(SQLModel, table=True):
     team_id: str = Field(max_length=32)
 
 
+class Ritual(SQLModel, table=True):
+    """A recurring or one-off ritual: standup, sync, workshop, brainstorm, retro, review."""
+
+    __tablename__ = "ritual"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number", name="uq_ritual_team_number"),
+        Index("ix_ritual_due", "status", "next_at"),
+        Index("ix_ritual_team_status", "team_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    number: int
+    kind: str = Field(max_length=16)
+    title: str = Field(max_length=200)
+    rule_json: str = Field(sa_column=Column(Text, nullable=False))
+    rule_text: str = Field(max_length=300)
+    tz: str = Field(max_length=64)
+    channel_id: str = Field(max_length=32)
+    participants: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    agenda: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    duration_minutes: int = Field(default=30)
+    reminder_minutes: int = Field(default=15)
+    creator_id: str = Field(max_length=32)
+    status: str = Field(default="active", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    # The next occurrence not yet handled by the clock (UTC); None when there is none.
+    next_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class RitualOccurrence(SQLModel, table=True):
+    """One occurrence of a ritual; its unique key is what makes firing exactly-once."""
+
+    __tablename__ = "ritual_occurrence"
+    __table_args__ = (
+        UniqueConstraint("ritual_id", "scheduled_at", name="uq_occurrence_ritual_at"),
+        Index("ix_occurrence_team_at", "team_id", "scheduled_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    ritual_id: int = Field(foreign_key="ritual.id", ondelete="CASCADE")
+    scheduled_at: datetime = Field(sa_column=_utc_column())
+    status: str = Field(default="posting", max_length=16)
+    posted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class RitualRsvp(SQLModel, table=True):
+    """A person's answer to a workshop or brainstorm: going, maybe, cant."""
+
+    __tablename__ = "ritual_rsvp"
+
+    occurrence_id: int = Field(
+        foreign_key="ritual_occurrence.id", primary_key=True, ondelete="CASCADE"
+    )
+    user_id: str = Field(primary_key=True, max_length=32)
+    team_id: str = Field(max_length=32)
+    answer: str = Field(max_length=16)
+    at: datetime = Field(sa_column=_utc_column())
+
+
+class RitualAgendaItem(SQLModel, table=True):
+    """An item someone added to an occurrence's agenda."""
+
+    __tablename__ = "ritual_agenda_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    occurrence_id: int = Field(foreign_key="ritual_occurrence.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(sa_column=_utc_column())
+
+
+class StandupAnswer(SQLModel, table=True):
+    """One participant's async standup answer."""
+
+    __tablename__ = "standup_answer"
+
+    occurrence_id: int = Field(
+        foreign_key="ritual_occurrence.id", primary_key=True, ondelete="CASCADE"
+    )
+    user_id: str = Field(primary_key=True, max_length=32)
+    team_id: str = Field(max_length=32)
+    yesterday: str = Field(default="", sa_column=Column(Text, nullable=False))
+    today: str = Field(default="", sa_column=Column(Text, nullable=False))
+    blockers: str = Field(default="", sa_column=Column(Text, nullable=False))
+    at: datetime = Field(sa_column=_utc_column())
+
+
+class ScheduledTask(SQLModel, table=True):
+    """A one-off act the clock does at `run_at`: a reminder, a report, a follow-up.
+
+    Its key makes it unique; claiming it (setting `claimed_at`) makes it happen once.
+    """
+
+    __tablename__ = "scheduled_task"
+    __table_args__ = (Index("ix_scheduled_task_due", "claimed_at", "run_at"),)
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=200)
+    kind: str = Field(max_length=32)
+    run_at: datetime = Field(sa_column=_utc_column())
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=_utc_column())
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    outcome: str | None = Field(default=None, max_length=16)
+
+
+class Outbox(SQLModel, table=True):
+    """A scheduled Slack post that failed after retries; the clock delivers it later."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("team_id", "dedupe_key", name="uq_outbox_team_key"),
+        Index("ix_outbox_due", "delivered_at", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    dedupe_key: str = Field(max_length=200)
+    method: str = Field(max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(sa_column=_utc_column())
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_column=_utc_column())
+    delivered_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
 class ClockHeartbeat(SQLModel, table=True):
     """The last tick of each running clock, so /healthz in any process can report it."""
 
@@ -187,3 +330,69 @@ class ClockHeartbeat(SQLModel, table=True):
     team_id: str = Field(default="*", primary_key=True, max_length=32)
     clock_id: str = Field(primary_key=True, max_length=100)
     beat_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+# ---- KPIs
+
+
+class Kpi(SQLModel, table=True):
+    """A metric a team tracks: its unit, target and the channel that hears when it crosses."""
+
+    __tablename__ = "kpi"
+    # AUTOINCREMENT: SQLite would otherwise hand a deleted KPI's id to the next one, and an
+    # old delete button (which names the id) would delete the new KPI.
+    __table_args__ = (
+        UniqueConstraint("team_id", "name_key", name="uq_kpi_team_name"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=64)
+    # The name lower-cased: NPS and nps are one KPI.
+    name_key: str = Field(max_length=64)
+    unit: str | None = Field(default=None, max_length=16)
+    target_op: str | None = Field(default=None, max_length=2)
+    target_value: Decimal | None = Field(
+        default=None, sa_column=Column(Numeric(20, 6), nullable=True)
+    )
+    direction: str = Field(default="up", max_length=4)
+    channel_id: str | None = Field(default=None, max_length=32)
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class KpiValue(SQLModel, table=True):
+    """A KPI's value on one day; recording the same day again replaces it."""
+
+    __tablename__ = "kpi_value"
+    __table_args__ = (
+        UniqueConstraint("kpi_id", "on", name="uq_kpi_value_kpi_on"),
+        Index("ix_kpi_value_team_kpi_on", "team_id", "kpi_id", "on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    kpi_id: int = Field(foreign_key="kpi.id", ondelete="CASCADE")
+    on: date
+    value: Decimal = Field(sa_column=Column(Numeric(20, 6), nullable=False))
+    # slack, csv or api
+    source: str = Field(default="slack", max_length=16)
+    recorded_by: str | None = Field(default=None, max_length=32)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class KpiAlert(SQLModel, table=True):
+    """The claim on one target-crossing alert: the key makes retries and re-imports post once."""
+
+    __tablename__ = "kpi_alert"
+    __table_args__ = (Index("ix_kpi_alert_team_kpi_on", "team_id", "kpi_id", "on"),)
+
+    kpi_id: int = Field(foreign_key="kpi.id", primary_key=True, ondelete="CASCADE")
+    on: date = Field(primary_key=True)
+    # met or missed: the state the value crossed into
+    state: str = Field(primary_key=True, max_length=8)
+    team_id: str = Field(max_length=32)
+    claimed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    posted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

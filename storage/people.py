@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from storage.db import insert_into, insert_new
 from storage.models import OpsGrant, SlackUser
 
 
@@ -19,9 +18,8 @@ def get_profile(*, session: Session, team_id: str, user_id: str) -> SlackUser | 
 
 def save_profile(*, session: Session, profile: SlackUser) -> None:
     """Insert or refresh a cached profile."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = profile.model_dump()
-    statement = insert(SlackUser).values(**values)
+    statement = insert_into(session, SlackUser).values(**values)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["team_id", "user_id"],
@@ -47,13 +45,13 @@ def is_granted_ops(*, session: Session, team_id: str, user_id: str) -> bool:
 
 def grant_ops(*, session: Session, team_id: str, user_id: str, by: str, at: datetime) -> bool:
     """Grant the ops role; False if the person had it already."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = session.execute(
-        insert(OpsGrant)
-        .values(team_id=team_id, user_id=user_id, granted_by=by, granted_at=at)
-        .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
+    result = insert_new(
+        session,
+        OpsGrant,
+        dict(team_id=team_id, user_id=user_id, granted_by=by, granted_at=at),
+        ["team_id", "user_id"],
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return result
 
 
 def revoke_ops(*, session: Session, team_id: str, user_id: str) -> bool:

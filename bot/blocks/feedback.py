@@ -22,6 +22,7 @@ from bot.text import (
     BUTTON_TEXT_MAX,
     FIELD_TEXT_MAX,
     OPTION_TEXT_MAX,
+    PRIVATE_METADATA_MAX,
     SECTION_TEXT_MAX,
     escape,
     safe_mrkdwn,
@@ -133,6 +134,14 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": truncate_plain(text, limit), "emoji": True}
+
+
+def _metadata(metadata: Mapping[str, Any]) -> str:
+    # Only ids go in here; cutting JSON to fit would corrupt it, so refuse instead.
+    encoded = json.dumps(dict(metadata))
+    if len(encoded) > PRIVATE_METADATA_MAX:
+        raise ValueError("private_metadata over Slack's 3000 characters")
+    return encoded
 
 
 def _name(names: Mapping[str, str], user_id: str | None) -> str:
@@ -340,7 +349,7 @@ def build_feedback_modal(
         "title": _plain(title, 24),
         "submit": _plain("Save", 24),
         "close": _plain("Cancel", 24),
-        "private_metadata": json.dumps(dict(metadata))[:3000],
+        "private_metadata": _metadata(metadata),
         "blocks": blocks,
     }
 
@@ -356,7 +365,7 @@ def build_close_note_modal(
         "title": _plain(f"{verb} {item.key}", 24),
         "submit": _plain(verb, 24),
         "close": _plain("Cancel", 24),
-        "private_metadata": json.dumps(dict(metadata))[:3000],
+        "private_metadata": _metadata(metadata),
         "blocks": [
             _section(quote(item.text, 1500)),
             _context(

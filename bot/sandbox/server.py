@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,7 @@ def start_sandbox(
     port: int = 0,
     workspace: Workspace | None = None,
     deps: Deps | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> Sandbox:
     """Serve the bot, the emulator and the page on `host:port` (0 picks a free port)."""
     from bot.app import create_app
@@ -85,7 +88,7 @@ def start_sandbox(
             "slack_client_secret": None,
         }
     )
-    deps = deps or build_deps(settings)
+    deps = deps or (build_deps(settings, now=now) if now else build_deps(settings))
     bot_app = create_app(settings, deps=deps)
     sender = EventSender(
         workspace,

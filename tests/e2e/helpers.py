@@ -40,12 +40,17 @@ def text_input(value: str) -> dict[str, Any]:
 
 
 def option(value: str) -> dict[str, Any]:
-    return {"value": {"type": "static_select", "selected_option": {
-        "text": {"type": "plain_text", "text": value}, "value": value}}}
+    return {
+        "value": {
+            "type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+        }
+    }
 
 
-def feedback_values(text: str, *, tags: str = "", customer: str = "", area: str = "",
-                    urgency: str = "normal") -> dict[str, Any]:
+def feedback_values(
+    text: str, *, tags: str = "", customer: str = "", area: str = "", urgency: str = "normal"
+) -> dict[str, Any]:
     """The state of a filled-in feedback form."""
     return {
         "fb_text": text_input(text),
@@ -75,8 +80,9 @@ def voters(engine: Engine, number: int) -> set[str]:
     """Who voted for FB-<number>."""
     row = item(engine, number)
     with Session(engine) as session:
-        return set(session.exec(select(FeedbackVote.user_id).where(
-            FeedbackVote.feedback_id == row.id)))
+        return set(
+            session.exec(select(FeedbackVote.user_id).where(FeedbackVote.feedback_id == row.id))
+        )
 
 
 def find_block_action(message: dict[str, Any], action_id: str) -> dict[str, Any]:

@@ -26,16 +26,25 @@ def test_empty_command_opens_the_form_and_submitting_files_once(
     view = top_view(sandbox, "U0002")
     assert view["callback_id"] == "feedback_modal"
     assert [b["block_id"] for b in view["blocks"]] == [
-        "fb_text", "fb_tags", "fb_customer", "fb_area", "fb_urgency"
+        "fb_text",
+        "fb_tags",
+        "fb_customer",
+        "fb_area",
+        "fb_urgency",
     ]
-    values = feedback_values("Bulk edit for tags", tags="#ui, bulk  edit", customer="Acme",
-                             area="Admin", urgency="high")
+    values = feedback_values(
+        "Bulk edit for tags", tags="#ui, bulk  edit", customer="Acme", area="Admin", urgency="high"
+    )
     delivery = sandbox.sender.submit_view("U0002", view["id"], values)
     assert delivery.status == 200 and delivery.body == ""
     assert sandbox.workspace.view_stacks["U0002"] == []
     [row] = items(engine)
     assert (row.text, row.customer, row.area, row.urgency, row.source) == (
-        "Bulk edit for tags", "Acme", "admin", "high", "modal"
+        "Bulk edit for tags",
+        "Acme",
+        "admin",
+        "high",
+        "modal",
     )
     assert "Filed FB-1" in ephemerals(sandbox, "U0002")[-1]
     # Slack retries the same submission (same view id): still one item.
@@ -63,15 +72,17 @@ def test_shortcut_prefills_the_form_from_the_message(sandbox: Sandbox, engine: E
     sandbox.sender.shortcut("U0001", "C0001", message["ts"], "capture_feedback")
     view = top_view(sandbox, "U0001")
     assert view["blocks"][1]["element"]["initial_value"] == "Exports are slow & time out for Acme"
-    sandbox.sender.submit_view("U0001", view["id"],
-                               feedback_values("Exports are slow & time out for Acme"))
+    sandbox.sender.submit_view(
+        "U0001", view["id"], feedback_values("Exports are slow & time out for Acme")
+    )
     [row] = items(engine)
     assert (row.reporter_id, row.source_author_id, row.source) == ("U0001", "U0003", "shortcut")
     assert row.permalink and row.permalink.endswith(message["ts"].replace(".", ""))
     # A second person capturing the same message adds a vote instead of a copy.
     sandbox.sender.shortcut("U0002", "C0001", message["ts"], "capture_feedback")
-    sandbox.sender.submit_view("U0002", top_view(sandbox, "U0002")["id"],
-                               feedback_values("same message"))
+    sandbox.sender.submit_view(
+        "U0002", top_view(sandbox, "U0002")["id"], feedback_values("same message")
+    )
     assert len(items(engine)) == 1
     assert voters(engine, 1) == {"U0001", "U0002"}
 
@@ -86,7 +97,10 @@ def test_capture_emoji_captures_once_and_every_reactor_votes(
     sandbox.sender.react("U0001", "C0001", ts, "inbox_tray")
     [row] = items(engine)
     assert (row.reporter_id, row.source_author_id, row.channel_id, row.source) == (
-        "U0001", "U0002", "C0001", "reaction"
+        "U0001",
+        "U0002",
+        "C0001",
+        "reaction",
     )
     assert row.text == "CSV export times out for accounts with >50k rows"
     assert row.permalink is not None
@@ -107,7 +121,10 @@ def test_capture_emoji_captures_once_and_every_reactor_votes(
 def test_redelivered_reaction_events_vote_once(sandbox: Sandbox, engine: Engine) -> None:
     message = sandbox.workspace.add_message("C0001", user_id="U0002", text="Dark mode please")
     event = {
-        "type": "reaction_added", "user": "U0003", "reaction": "inbox_tray", "item_user": "U0002",
+        "type": "reaction_added",
+        "user": "U0003",
+        "reaction": "inbox_tray",
+        "item_user": "U0002",
         "item": {"type": "message", "channel": "C0001", "ts": message["ts"]},
         "event_ts": message["ts"],
     }
@@ -143,7 +160,9 @@ def test_messages_that_cannot_be_captured_get_a_clear_answer(
         message = sandbox.workspace.add_message("C0001", user_id="U0005", text="FB-1 card")
     else:
         message = sandbox.workspace.add_message(
-            "C0001", user_id="U0002", text="",
+            "C0001",
+            user_id="U0002",
+            text="",
             files=[{"id": "F1", "name": "screenshot.png"}],
         )
     sandbox.sender.react("U0001", "C0001", message["ts"], "inbox_tray")

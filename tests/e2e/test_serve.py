@@ -65,9 +65,25 @@ def serve(
     }
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "1", "--threads", "4", *extra],
-            env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                *extra,
+            ],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         yield f"http://127.0.0.1:{port}", log
@@ -87,14 +103,17 @@ def test_serve_answers_signed_feedback_and_rejects_unsigned(
     health = wait_healthy(url)
     assert health["database"]["ok"] is True and health["scheduler"]["in_process"] is False
     sender = EventSender(
-        sandbox.workspace, bot_url=f"{url}/slack/events", signing_secret=SECRET,
+        sandbox.workspace,
+        bot_url=f"{url}/slack/events",
+        signing_secret=SECRET,
         emulator_url=sandbox.url,
     )
     delivery = sender.slash_command("U0002", "C0001", "/feedback Served by gunicorn #ops")
     assert delivery.status == 200
     assert delivery.json()["text"] == "Filed FB-1"
     unsigned = requests.post(
-        f"{url}/slack/events", data={"command": "/feedback", "text": "sneaky", "team_id": "T0001"},
+        f"{url}/slack/events",
+        data={"command": "/feedback", "text": "sneaky", "team_id": "T0001"},
         timeout=5,
     )
     assert unsigned.status_code == 401
@@ -105,7 +124,10 @@ def test_serve_answers_signed_feedback_and_rejects_unsigned(
     requests_logged = [line for line in lines if line.get("event") == "slack_request"]
     first = requests_logged[0]
     assert (first["team"], first["user"], first["command"], first["status"]) == (
-        "T0001", "U0002", "/feedback", 200
+        "T0001",
+        "U0002",
+        "/feedback",
+        200,
     )
     assert isinstance(first["latency_ms"], float)
     assert SECRET not in log.read_text()

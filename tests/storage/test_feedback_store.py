@@ -70,3 +70,40 @@ def test_tags_are_unique_and_times_are_utc(engine: Engine) -> None:
         assert store.tags_of(session=session, team_id="T2", feedback_id=feedback_id) == []
         again = store.get_by_number(session=session, team_id="T1", number=1)
         assert again is not None and again.created_at == NOW and again.created_at.tzinfo is not None
+
+
+def test_claims_report_whether_this_call_won(engine: Engine) -> None:
+    from storage.events import claim_event
+    from storage.people import grant_ops
+
+    file(engine, "T1", "x")
+    with session_factory(engine)() as session:
+        row = store.get_by_number(session=session, team_id="T1", number=1)
+        assert row is not None and row.id is not None
+        fid = row.id
+    for expected in (True, False):
+        with session_factory(engine)() as session:
+            assert (
+                store.add_vote(
+                    session=session,
+                    team_id="T1",
+                    feedback_id=fid,
+                    user_id="U2",
+                    source="button",
+                    at=NOW,
+                )
+                is expected
+            )
+            assert (
+                store.claim_notice(
+                    session=session, team_id="T1", feedback_id=fid, user_id="U2", status="shipped"
+                )
+                is expected
+            )
+            assert (
+                claim_event(session=session, team_id="T1", event_id="Ev1", received_at=NOW)
+                is expected
+            )
+            assert (
+                grant_ops(session=session, team_id="T1", user_id="U2", by="U1", at=NOW) is expected
+            )

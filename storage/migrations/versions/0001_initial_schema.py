@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 22:55:07.108911
+Create Date: 2026-11-25 23:05:50.695963
 """
 
 from __future__ import annotations
@@ -69,12 +69,68 @@ def upgrade() -> None:
     sa.Column('granted_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('team_id', 'user_id')
     )
+    op.create_table('outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('team_id', 'dedupe_key', name='uq_outbox_team_key')
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_due', ['delivered_at', 'next_attempt_at'], unique=False)
+
     op.create_table('processed_event',
     sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('received_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('team_id', 'event_id')
     )
+    op.create_table('ritual',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('rule_json', sa.Text(), nullable=False),
+    sa.Column('rule_text', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('tz', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('channel_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('participants', sa.Text(), nullable=False),
+    sa.Column('agenda', sa.Text(), nullable=True),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('reminder_minutes', sa.Integer(), nullable=False),
+    sa.Column('creator_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('team_id', 'number', name='uq_ritual_team_number')
+    )
+    with op.batch_alter_table('ritual', schema=None) as batch_op:
+        batch_op.create_index('ix_ritual_due', ['status', 'next_at'], unique=False)
+        batch_op.create_index('ix_ritual_team_status', ['team_id', 'status'], unique=False)
+
+    op.create_table('scheduled_task',
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('run_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.PrimaryKeyConstraint('team_id', 'key')
+    )
+    with op.batch_alter_table('scheduled_task', schema=None) as batch_op:
+        batch_op.create_index('ix_scheduled_task_due', ['claimed_at', 'run_at'], unique=False)
+
     op.create_table('slack_user',
     sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -141,6 +197,53 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('feedback_id', 'user_id', 'status')
     )
+    op.create_table('ritual_occurrence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('ritual_id', sa.Integer(), nullable=False),
+    sa.Column('scheduled_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('posted_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('channel_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('message_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['ritual_id'], ['ritual.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('ritual_id', 'scheduled_at', name='uq_occurrence_ritual_at')
+    )
+    with op.batch_alter_table('ritual_occurrence', schema=None) as batch_op:
+        batch_op.create_index('ix_occurrence_team_at', ['team_id', 'scheduled_at'], unique=False)
+
+    op.create_table('ritual_agenda_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('occurrence_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['occurrence_id'], ['ritual_occurrence.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('ritual_rsvp',
+    sa.Column('occurrence_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('answer', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['occurrence_id'], ['ritual_occurrence.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('occurrence_id', 'user_id')
+    )
+    op.create_table('standup_answer',
+    sa.Column('occurrence_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('yesterday', sa.Text(), nullable=False),
+    sa.Column('today', sa.Text(), nullable=False),
+    sa.Column('blockers', sa.Text(), nullable=False),
+    sa.Column('at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['occurrence_id'], ['ritual_occurrence.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('occurrence_id', 'user_id')
+    )
     # ### end Alembic commands ###
     storage.search.create_full_text_index(op.get_bind())
 
@@ -148,6 +251,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     storage.search.drop_full_text_index(op.get_bind())
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('standup_answer')
+    op.drop_table('ritual_rsvp')
+    op.drop_table('ritual_agenda_item')
+    with op.batch_alter_table('ritual_occurrence', schema=None) as batch_op:
+        batch_op.drop_index('ix_occurrence_team_at')
+
+    op.drop_table('ritual_occurrence')
     op.drop_table('loop_notice')
     with op.batch_alter_table('feedback_vote', schema=None) as batch_op:
         batch_op.drop_index('ix_feedback_vote_team_user')
@@ -164,7 +274,20 @@ def downgrade() -> None:
     op.drop_table('feedback_event')
     op.drop_table('team_sequence')
     op.drop_table('slack_user')
+    with op.batch_alter_table('scheduled_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_scheduled_task_due')
+
+    op.drop_table('scheduled_task')
+    with op.batch_alter_table('ritual', schema=None) as batch_op:
+        batch_op.drop_index('ix_ritual_team_status')
+        batch_op.drop_index('ix_ritual_due')
+
+    op.drop_table('ritual')
     op.drop_table('processed_event')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_due')
+
+    op.drop_table('outbox')
     op.drop_table('ops_grant')
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_index('ix_feedback_team_status')

@@ -1,0 +1,96 @@
+"""The outbox: scheduled posts that failed after retries, delivered later by the clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.db import insert_new
+from storage.models import Outbox
+
+# A claimed row is left alone this long by other clocks while its delivery runs.
+CLAIM_SECONDS = 120
+# The first retry waits this long: the gateway has just retried with backoff already.
+FIRST_RETRY_SECONDS = 60
+
+
+def enqueue(
+    *,
+    session: Session,
+    team_id: str,
+    dedupe_key: str,
+    method: str,
+    payload: str,
+    now: datetime,
+    error: str,
+) -> bool:
+    """Queue a post once per key; False when it is queued already."""
+    result = insert_new(
+        session,
+        Outbox,
+        dict(
+            team_id=team_id,
+            dedupe_key=dedupe_key,
+            method=method,
+            payload=payload,
+            attempts=0,
+            next_attempt_at=now + timedelta(seconds=FIRST_RETRY_SECONDS),
+            last_error=error,
+            created_at=now,
+        ),
+        ["team_id", "dedupe_key"],
+    )
+    return result
+
+
+def due(*, session: Session, now: datetime, limit: int = 100) -> list[Outbox]:
+    """Undelivered rows whose next attempt is due."""
+    return list(
+        session.exec(
+            select(Outbox)
+            .where(col(Outbox.delivered_at).is_(None), col(Outbox.next_attempt_at) <= now)
+            .order_by(col(Outbox.next_attempt_at))
+            .limit(limit)
+        )
+    )
+
+
+def claim(*, session: Session, row_id: int, now: datetime) -> Outbox | None:
+    """Take a due row for one delivery attempt (pushing its next attempt out meanwhile)."""
+    row = session.get(Outbox, row_id, with_for_update=True)
+    if row is None or row.delivered_at is not None or row.next_attempt_at > now:
+        return None
+    row.attempts += 1
+    row.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def failed(*, session: Session, row_id: int, error: str, next_at: datetime, give_up: bool) -> None:
+    """Record a failed attempt; after the last one the row stays, undelivered, for operators."""
+    row = session.get(Outbox, row_id)
+    if row is None:
+        return
+    row.last_error = error
+    row.next_attempt_at = next_at.replace(year=9999) if give_up else next_at
+    session.add(row)
+
+
+def done(*, session: Session, row_id: int, now: datetime) -> None:
+    """Mark a row delivered."""
+    row = session.get(Outbox, row_id)
+    if row is not None:
+        row.delivered_at = now
+        session.add(row)
+
+
+def pending_count(*, session: Session) -> int:
+    """Undelivered rows (for /healthz)."""
+    return int(
+        session.exec(
+            select(func.count()).select_from(Outbox).where(col(Outbox.delivered_at).is_(None))
+        ).one()
+    )
