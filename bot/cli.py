@@ -153,10 +153,10 @@ def sandbox(
         for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
             path.unlink(missing_ok=True)
     _migrate(settings)
-    from bot.sandbox.server import start_sandbox
+    from bot.sandbox.server import SandboxClock, start_sandbox
     from bot.scheduling import Clock
 
-    running = start_sandbox(settings, host=host, port=port)
+    running = start_sandbox(settings, host=host, port=port, now=SandboxClock())
     clock_ = Clock(running.deps)
     clock_.start()
     typer.echo(f"productops sandbox: open {running.url}/ in your browser (Ctrl+C stops it)")

@@ -145,6 +145,9 @@ def fire_ritual(deps: Deps, ritual_id: int, scheduled_at: datetime) -> bool:
             session=session, team_id=team_id, occurrence_id=fired.occurrence_id
         )
     info = occurrence.ritual
+    if info.kind == "retro":
+        _open_retro(deps, team_id, occurrence)
+        return True
     names = names_for(deps, team_id, list(info.participants))
     message = ritual_blocks.build_occurrence_message(occurrence, names)
     post(
@@ -167,6 +170,45 @@ def fire_ritual(deps: Deps, ritual_id: int, scheduled_at: datetime) -> bool:
         "occurrence_posted", team=team_id, ritual=info.key, scheduled_at=scheduled_at.isoformat()
     )
     return True
+
+
+def _open_retro(deps: Deps, team_id: str, occurrence: service.OccurrenceInfo) -> None:
+    """A scheduled retro opens a board; the ritual is its series, so actions carry over."""
+    from bot.blocks import retros as retro_blocks
+    from bot.services import retros as retro_service
+
+    info = occurrence.ritual
+    with deps.session_scope() as session:
+        row = ritual_store.get_occurrence(
+            session=session, team_id=team_id, occurrence_id=occurrence.id
+        )
+        ritual_id = row.ritual_id if row else 0
+        board = retro_service.start_retro(
+            session=session,
+            team_id=team_id,
+            facilitator_id=info.creator_id,
+            title=info.title,
+            channel_id=info.channel_id,
+            series=f"ritual:{ritual_id}",
+            now=deps.now(),
+            occurrence_id=occurrence.id,
+        )
+    people = [board.facilitator_id, *(a.owner_id for a in board.carried if a.owner_id)]
+    message = retro_blocks.build_board(
+        board, names_for(deps, team_id, people), today=deps.now().date()
+    )
+    answer = post(
+        deps,
+        team_id=team_id,
+        key=f"occurrence:{occurrence.id}",
+        payload={"channel": info.channel_id, **message},
+        on_delivered={"occurrence_id": occurrence.id},
+    )
+    if answer is not None:
+        with deps.session_scope() as session:
+            retro_service.posted(
+                session=session, team_id=team_id, retro_id=board.id, message_ts=str(answer["ts"])
+            )
 
 
 def _team_of_ritual(session: Any, ritual_id: int) -> str | None:
@@ -197,6 +239,10 @@ def run_task(deps: Deps, team_id: str, key: str) -> bool:
         _follow_up(deps, team_id, key, payload)
     elif kind == "standup_report":
         _standup_report(deps, team_id, key, payload)
+    elif kind == "renewal_reminder":
+        from bot.renewals import send_renewal_reminder
+
+        send_renewal_reminder(deps, team_id, key, payload)
     else:
         log.error("unknown_task", team=team_id, key=key, kind=kind)
         return False

@@ -95,10 +95,13 @@ class Clock:
         return ran
 
     def _at(self, at: datetime, job_id: str, func: Callable[..., object], *args: object) -> None:
+        # The bot's "now" may run ahead of the wall clock (the sandbox fast-forwards time):
+        # APScheduler counts in wall-clock time, so shift the run date by the difference.
+        skew = self.deps.now() - datetime.now(UTC)
         self.scheduler.add_job(
             func,
             "date",
-            run_date=at,
+            run_date=at - skew,
             args=[self.deps, *args],
             id=job_id,
             replace_existing=True,

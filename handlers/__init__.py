@@ -1,6 +1,17 @@
 """Slack adapters, one module per surface; each exposes register(app, deps)."""
 
-from handlers import events, feedback, kpi, reactions, rituals, upcoming
+from handlers import (
+    events,
+    feedback,
+    home,
+    kpi,
+    reactions,
+    retros,
+    rituals,
+    stack,
+    summarize,
+    upcoming,
+)
 
 # events first: its middleware must see every request before the listeners do.
-MODULES = (events, feedback, kpi, reactions, rituals, upcoming)
+MODULES = (events, feedback, kpi, reactions, retros, rituals, home, stack, summarize, upcoming)

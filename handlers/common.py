@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,6 +15,15 @@ from bot.deps import Deps
 from bot.logs import get_logger
 
 log = get_logger(__name__)
+
+
+ACK_DEADLINE_SECONDS = 2.5
+
+
+def too_late(context: Any) -> bool:
+    """True when a listener starts so late that Slack has already shown the person an error."""
+    received = context.get("received_at") if context is not None else None
+    return received is not None and time.monotonic() - received > ACK_DEADLINE_SECONDS
 
 
 def team_of(body: dict[str, Any]) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.deps import Deps
 from bot.logs import get_logger
@@ -15,7 +16,14 @@ log = get_logger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
-    """Attach the exactly-once middleware for event callbacks."""
+    """Attach the exactly-once middleware for event callbacks, and stamp every request."""
+
+    @app.middleware
+    def stamp_arrival(context: BoltContext, next: Callable[[], None]) -> None:
+        # Listeners that create things check this: past Slack's 3 s the person already saw
+        # an error, so creating it anyway would surprise them (see handlers.common.too_late).
+        context["received_at"] = time.monotonic()
+        next()
 
     @app.middleware
     def process_each_event_once(

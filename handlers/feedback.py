@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -18,7 +18,8 @@ from bot.logs import get_logger
 from bot.services import feedback as service
 from bot.services.feedback import FeedbackConflict, FeedbackItem, FeedbackNotFound
 from bot.services.roles import OPS_ONLY
-from handlers.common import input_value, metadata_of, names, team_of, tell, user_of
+from handlers.common import input_value, metadata_of, names, team_of, tell, too_late, user_of
+from handlers.home import view_action
 
 log = get_logger(__name__)
 USAGE = blocks.FEEDBACK_USAGE
@@ -30,8 +31,17 @@ def register(app: App, deps: Deps) -> None:
 
     @app.command("/feedback")
     def on_feedback_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        command: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
+        if too_late(context):
+            log.warning(
+                "command_dropped_too_late", team=command.get("team_id"), command="/feedback"
+            )
+            return
         try:
             parsed = parse_command(command.get("text", ""))
         except CommandParseError as err:
@@ -97,7 +107,8 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        flows.guard_action(respond, lambda: flows.vote(body, client, respond))
+        with view_action(deps, body, client, respond) as respond:
+            flows.guard_action(respond, lambda: flows.vote(body, client, respond))
 
     @app.action(blocks.ACTION_EDIT)
     def on_edit_clicked(
@@ -124,18 +135,21 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        flows.guard_action(respond, lambda: flows.pick_status(body, client, respond))
+        with view_action(deps, body, client, respond) as respond:
+            flows.guard_action(respond, lambda: flows.pick_status(body, client, respond))
 
     @app.view(blocks.CLOSE_NOTE_MODAL)
     def on_close_note_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        flows.submit_close_note(ack, body, client)
+        with view_action(deps, body, client, None):
+            flows.submit_close_note(ack, body, client)
 
     @app.action(blocks.ACTION_OWNER)
     def on_owner_picked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        flows.guard_action(respond, lambda: flows.pick_owner(body, client, respond))
+        with view_action(deps, body, client, respond) as respond:
+            flows.guard_action(respond, lambda: flows.pick_owner(body, client, respond))
 
     @app.action(blocks.ACTION_MORE)
     def on_more_clicked(
@@ -248,8 +262,11 @@ class FeedbackFlows:
         channel_id: str | None = None,
     ) -> None:
         """Slow work after the ack: the duplicate offer and the triage card."""
+        # Read in one short session, score after it: the scoring takes a while, and an open
+        # SQLite transaction would hold the write lock all that time.
         with self.deps.session_scope() as session:
-            similar = service.similar_open(session=session, team_id=team, number=item.number)
+            query = service.duplicate_candidates(session=session, team_id=team, number=item.number)
+        similar = service.rank_duplicates(query)
         if similar:
             offer = blocks.build_duplicate_offer(item, similar)
             if respond is not None:
@@ -693,7 +710,8 @@ class FeedbackFlows:
     def show_themes(self, team: str, respond: Respond) -> None:
         """`/feedback themes`, after the ack: grouping may take a moment."""
         with self.deps.session_scope() as session:
-            found = service.themes(session=session, team_id=team, now=self.deps.now())
+            items = service.themable_items(session=session, team_id=team, now=self.deps.now())
+        found = service.group_into_themes(items)
         respond(response_type="ephemeral", replace_original=False, **blocks.build_themes(found))
 
     def more(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -103,7 +104,7 @@ class KpiFlows:
         """The ops check of SPEC §4."""
         return directory.is_ops(self.deps, client, team, user)
 
-    def today(self, client: WebClient, team: str, user: str) -> Any:
+    def today(self, client: WebClient, team: str, user: str) -> date:
         """Today in the person's timezone (from Slack), else the bot's default one."""
         profile = directory.profile(self.deps, client, team, user)
         return service.today_in(

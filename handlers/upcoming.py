@@ -11,12 +11,10 @@ from slack_bolt import Ack, App
 
 from bot.deps import Deps
 
-UPCOMING = ("/retro", "/summarize", "/digest", "/stack")
+UPCOMING = ("/digest",)
 # Events in the manifest whose features come later: acknowledged so that Slack sees a 200
 # (an unhandled event gets 404 from Bolt, and Slack retries and counts it as a failure).
 UPCOMING_EVENTS = (
-    "app_home_opened",
-    "app_mention",
     "app_uninstalled",
     "tokens_revoked",
 )

@@ -322,6 +322,90 @@ class Outbox(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
+class Retro(SQLModel, table=True):
+    """A retrospective board: open (items hidden), revealed (voting), closed."""
+
+    __tablename__ = "retro"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number", name="uq_retro_team_number"),
+        Index("ix_retro_team_series", "team_id", "series", "created_at"),
+        Index("ix_retro_team_channel_status", "team_id", "channel_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    number: int
+    title: str = Field(max_length=200)
+    channel_id: str = Field(max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    facilitator_id: str = Field(max_length=32)
+    # Retros of one series carry action items over: "ritual:<id>" or "channel:<id>".
+    series: str = Field(max_length=64)
+    occurrence_id: int | None = Field(default=None, foreign_key="ritual_occurrence.id")
+    status: str = Field(default="open", max_length=16)
+    votes_per_person: int = Field(default=3)
+    summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    revealed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class RetroItem(SQLModel, table=True):
+    """A card on the board. Anonymous cards have no author id at all: it is never stored."""
+
+    __tablename__ = "retro_item"
+    __table_args__ = (
+        UniqueConstraint("retro_id", "source_key", name="uq_retro_item_source"),
+        Index("ix_retro_item_retro", "retro_id", "column"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    retro_id: int = Field(foreign_key="retro.id", ondelete="CASCADE")
+    column: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author_id: str | None = Field(default=None, max_length=32)
+    # What makes a submission unique (the modal's view id): retries add nothing.
+    source_key: str = Field(max_length=100)
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class RetroVote(SQLModel, table=True):
+    """One person's vote for one card."""
+
+    __tablename__ = "retro_vote"
+    __table_args__ = (Index("ix_retro_vote_retro_user", "retro_id", "user_id"),)
+
+    item_id: int = Field(foreign_key="retro_item.id", primary_key=True, ondelete="CASCADE")
+    user_id: str = Field(primary_key=True, max_length=32)
+    retro_id: int = Field(foreign_key="retro.id", ondelete="CASCADE")
+    team_id: str = Field(max_length=32)
+    at: datetime = Field(sa_column=_utc_column())
+
+
+class RetroAction(SQLModel, table=True):
+    """An action item from a retro, with owner and due date; carried to the next retro."""
+
+    __tablename__ = "retro_action"
+    __table_args__ = (
+        UniqueConstraint("retro_id", "source_key", name="uq_retro_action_source"),
+        Index("ix_retro_action_team_status", "team_id", "status"),
+        Index("ix_retro_action_team_owner", "team_id", "owner_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    retro_id: int = Field(foreign_key="retro.id", ondelete="CASCADE")
+    series: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner_id: str | None = Field(default=None, max_length=32)
+    due: date | None = None
+    status: str = Field(default="open", max_length=16)
+    source_key: str = Field(max_length=100)
+    created_at: datetime = Field(sa_column=_utc_column())
+    done_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
 class ClockHeartbeat(SQLModel, table=True):
     """The last tick of each running clock, so /healthz in any process can report it."""
 
@@ -396,3 +480,109 @@ class KpiAlert(SQLModel, table=True):
     team_id: str = Field(max_length=32)
     claimed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     posted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+# ---- Stack
+
+
+class StackTool(SQLModel, table=True):
+    """A tool in the team's product stack: owner, purpose, cost and next renewal."""
+
+    __tablename__ = "stack_tool"
+    # AUTOINCREMENT: a remove button names the tool's id, and SQLite would otherwise hand a
+    # removed tool's id to the next one added.
+    __table_args__ = (
+        UniqueConstraint("team_id", "name_key", name="uq_stack_tool_team_name"),
+        Index("ix_stack_tool_team_renewal", "team_id", "renewal_on"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=64)
+    # The name case-folded: Figma and figma are one tool.
+    name_key: str = Field(max_length=64)
+    owner_id: str | None = Field(default=None, max_length=32)
+    purpose: str | None = Field(default=None, max_length=100)
+    url: str | None = Field(default=None, max_length=2000)
+    # The cost as typed ("$99/mo"), and what it means: amount, currency, period.
+    cost_text: str | None = Field(default=None, max_length=100)
+    cost_amount: Decimal | None = Field(
+        default=None, sa_column=Column(Numeric(20, 6), nullable=True)
+    )
+    cost_currency: str | None = Field(default=None, max_length=8)
+    cost_period: str | None = Field(default=None, max_length=8)
+    renewal_on: date | None = Field(default=None)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    updated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class TeamSettings(SQLModel, table=True):
+    """Per-team settings from App Home; None means "the environment's default"."""
+
+    __tablename__ = "team_settings"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    # Comma-separated emoji names.
+    feedback_reactions: str | None = Field(default=None, max_length=500)
+    # A channel id; "" means "no triage channel" even when FEEDBACK_CHANNEL is set.
+    feedback_channel: str | None = Field(default=None, max_length=32)
+    default_timezone: str | None = Field(default=None, max_length=64)
+    updated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+# ---- Summaries
+
+
+class ConversationSummary(SQLModel, table=True):
+    """A summary made once per conversation state: the key says what it summarized and how.
+
+    `scope` is the thread's ts, or "channel:<window>" (channel:7d); `latest_ts` is the newest
+    message it read, so a new message makes a new summary. `body` is the rendered summary's
+    sections as JSON (already plain text: names, no mentions).
+    """
+
+    __tablename__ = "conversation_summary"
+    __table_args__ = (
+        UniqueConstraint(
+            "team_id",
+            "channel_id",
+            "scope",
+            "latest_ts",
+            "model",
+            "prompt_version",
+            name="uq_conversation_summary_key",
+        ),
+        Index("ix_conversation_summary_team_created", "team_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    scope: str = Field(max_length=64)
+    latest_ts: str = Field(max_length=32)
+    model: str = Field(max_length=100)
+    prompt_version: str = Field(max_length=32)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    message_count: int = Field(default=0)
+    model_calls: int = Field(default=0)
+    requested_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class SummaryPost(SQLModel, table=True):
+    """A summary posted into its conversation: claimed first, so a double click posts once."""
+
+    __tablename__ = "summary_post"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    summary_id: int = Field(
+        foreign_key="conversation_summary.id", primary_key=True, ondelete="CASCADE"
+    )
+    posted_by: str = Field(max_length=32)
+    claimed_at: datetime = Field(sa_column=_utc_column())
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)

@@ -374,7 +374,9 @@ class EventSender:
                 message_ts=message_ts,
                 ephemeral=container.get("is_ephemeral", False),
             )
-        return self.post_payload(payload)
+        deliveries = [self.post_payload(payload, wait=False) for _ in range(times)]
+        self.wait()
+        return deliveries[-1]
 
     def _container(
         self, user_id: str, channel_id: str | None, message_ts: str | None, view_id: str | None

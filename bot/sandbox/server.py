@@ -16,7 +16,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,23 @@ from bot.settings import Settings
 STATIC_DIR = Path(__file__).parent / "static"
 LONG_POLL_SECONDS = 20.0
 SANDBOX_TOKEN = "xoxb-sandbox-T0001"
+
+
+class SandboxClock:
+    """The sandbox's "now": the wall clock plus an offset a person moves forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return datetime.now(UTC) + self.offset
+
+    def advance_to(self, at: datetime) -> None:
+        """Jump forward to `at` (never back: what happened stays happened)."""
+        with self._lock:
+            self.offset = max(self.offset, at - datetime.now(UTC))
 
 
 @dataclass
@@ -96,7 +113,8 @@ def start_sandbox(
         signing_secret=settings.slack_signing_secret or "",
         emulator_url=url,
     )
-    emulator = create_emulator_app(workspace, sender, url)
+    time_control = TimeControl(now, deps) if isinstance(now, SandboxClock) else None
+    emulator = create_emulator_app(workspace, sender, url, time_control)
     root.app = DispatcherMiddleware(emulator, {"/bot": create_web_app(bot_app, deps)})
     thread = threading.Thread(
         target=server.serve_forever,
@@ -117,7 +135,9 @@ class _Mount:
         return self.app(environ, start_response)
 
 
-def create_emulator_app(workspace: Workspace, sender: EventSender, url: str) -> Flask:
+def create_emulator_app(
+    workspace: Workspace, sender: EventSender, url: str, time_control: TimeControl | None = None
+) -> Flask:
     """The emulated Slack: Web API, response_urls, uploads, and the page with its endpoints."""
     web = Flask("productops-sandbox", static_folder=None)
     web.register_blueprint(create_webapi_blueprint(workspace, lambda: url))
@@ -142,6 +162,21 @@ def create_emulator_app(workspace: Workspace, sender: EventSender, url: str) -> 
     def meta() -> Response:
         return jsonify({"commands": list(COMMANDS), "shortcuts": list(SHORTCUTS)})
 
+    @web.get("/sandbox/clock")
+    def clock_now() -> Response:
+        return jsonify(clock_state(time_control))
+
+    @web.post("/sandbox/clock")
+    def clock_move() -> tuple[Response, int]:
+        if time_control is None:
+            return jsonify({"ok": False, "error": "this sandbox has no time control"}), 400
+        body = request.get_json(force=True, silent=True) or {}
+        try:
+            time_control.fast_forward(str(body.get("to", "")))
+        except ValueError as err:
+            return jsonify({"ok": False, "error": str(err)}), 400
+        return jsonify({"ok": True, **clock_state(time_control)}), 200
+
     @web.post("/sandbox/act")
     def act() -> tuple[Response, int]:
         body = request.get_json(force=True, silent=True) or {}
@@ -154,6 +189,55 @@ def create_emulator_app(workspace: Workspace, sender: EventSender, url: str) -> 
         return jsonify({"ok": True, **result}), 200
 
     return web
+
+
+class TimeControl:
+    """Fast-forward for the sandbox page: move "now" and let the clock catch up at once."""
+
+    def __init__(self, clock: SandboxClock, deps: Deps) -> None:
+        self.clock = clock
+        self.deps = deps
+
+    def fast_forward(self, to: str) -> None:
+        """`next` (the next scheduled post), `hour`, `day` or `monday` (next Monday 9:00 UTC)."""
+        from bot.scheduling import Clock
+        from storage import rituals as ritual_store
+
+        now = self.clock()
+        if to == "hour":
+            target = now + timedelta(hours=1)
+        elif to == "day":
+            target = now + timedelta(days=1)
+        elif to == "monday":
+            days = (7 - now.weekday()) % 7 or 7
+            target = (now + timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
+        elif to == "next":
+            with self.deps.session_scope() as session:
+                far = now + timedelta(days=400)
+                times = [
+                    at for _, at in ritual_store.due_rituals(session=session, before=far, limit=1)
+                ]
+                times += [
+                    t.run_at for t in ritual_store.due_tasks(session=session, before=far, limit=1)
+                ]
+            if not times:
+                raise ValueError("nothing is scheduled")
+            target = max(now, min(times)) + timedelta(seconds=1)
+        else:
+            raise ValueError("to must be next, hour, day or monday")
+        self.clock.advance_to(target)
+        Clock(self.deps).reconcile()
+
+
+def clock_state(control: TimeControl | None) -> dict[str, Any]:
+    """What the page shows about time."""
+    if control is None:
+        return {"now": datetime.now(UTC).isoformat(), "offset_seconds": 0, "control": False}
+    return {
+        "now": control.clock().isoformat(),
+        "offset_seconds": int(control.clock.offset.total_seconds()),
+        "control": True,
+    }
 
 
 def perform(sender: EventSender, act: dict[str, Any]) -> dict[str, Any]:

@@ -453,16 +453,25 @@ def unvote(*, session: Session, team_id: str, number: int, user_id: str) -> Vote
 # ---------------------------------------------------------------------------- duplicates
 
 
-def similar_open(*, session: Session, team_id: str, number: int, limit: int = 3) -> list[Similar]:
-    """Open items of the team that item `number` most likely duplicates, best first."""
-    from bot.similarity import Candidate, find_duplicates
+@dataclass(frozen=True)
+class DuplicateQuery:
+    """What the duplicate check needs from the database: read first, scored after."""
 
+    text: str
+    candidates: dict[int, FeedbackItem]
+    background: list[str]
+
+
+def duplicate_candidates(
+    *, session: Session, team_id: str, number: int, limit: int = 50
+) -> DuplicateQuery | None:
+    """Open items sharing words with item `number` (full-text search), and background texts."""
     row = _row(session, team_id, number)
     ids = search_feedback_ids(
         session=session,
         team_id=team_id,
         query=row.text,
-        limit=100,
+        limit=limit,
         any_word=True,
         statuses=OPEN_STATUSES,
     )
@@ -472,17 +481,31 @@ def similar_open(*, session: Session, team_id: str, number: int, limit: int = 3)
         if r.id != row.id and r.merged_into_id is None
     ]
     if not rows:
+        return None
+    return DuplicateQuery(
+        text=row.text,
+        candidates={item.number: item for item in to_items(session, rows)},
+        background=store.recent_texts(session=session, team_id=team_id, limit=300),
+    )
+
+
+def rank_duplicates(query: DuplicateQuery | None, *, limit: int = 3) -> list[Similar]:
+    """The candidates that are likely duplicates, best first (pure: no session held)."""
+    if query is None:
         return []
+    from bot.similarity import Candidate, find_duplicates
+
     candidates = [
-        Candidate(id=r.number, number=r.number, text=r.text, votes=r.vote_count) for r in rows
+        Candidate(id=n, number=n, text=i.text, votes=i.votes) for n, i in query.candidates.items()
     ]
-    background = store.recent_texts(session=session, team_id=team_id, limit=300)
-    matches = find_duplicates(row.text, candidates, background=background, limit=limit)
-    by_number = {r.number: r for r in rows}
-    return [
-        Similar(item=to_item(session, by_number[m.candidate.number]), score=m.score)
-        for m in matches
-    ]
+    matches = find_duplicates(query.text, candidates, background=query.background, limit=limit)
+    return [Similar(item=query.candidates[m.candidate.number], score=m.score) for m in matches]
+
+
+def similar_open(*, session: Session, team_id: str, number: int, limit: int = 3) -> list[Similar]:
+    """Open items of the team that item `number` most likely duplicates, best first."""
+    query = duplicate_candidates(session=session, team_id=team_id, number=number)
+    return rank_duplicates(query, limit=limit)
 
 
 def merge(
@@ -781,25 +804,40 @@ class ThemeSummary:
     votes: int
 
 
+def themable_items(
+    *, session: Session, team_id: str, now: datetime, days: int = 90, limit: int = 2000
+) -> list[FeedbackItem]:
+    """Open and recent feedback (merged items left out), most voted first."""
+    rows = store.themable(
+        session=session, team_id=team_id, since=now - timedelta(days=days), limit=limit
+    )
+    return to_items(session, rows)
+
+
+def group_into_themes(items: Sequence[FeedbackItem], *, max_themes: int = 8) -> list[ThemeSummary]:
+    """Items grouped into named themes, biggest first (pure: no session held)."""
+    from bot.similarity import group_themes
+
+    by_number = {item.number: item for item in items}
+    found = group_themes([(i.number, i.text) for i in items], max_themes=max_themes)
+    summaries = []
+    for theme in found:
+        members = sorted(
+            (by_number[n] for n in theme.item_ids if n in by_number),
+            key=lambda it: (-it.votes, -it.number),
+        )
+        summaries.append(
+            ThemeSummary(name=theme.name, items=members, votes=sum(it.votes for it in members))
+        )
+    return summaries
+
+
 def themes(
     *, session: Session, team_id: str, now: datetime, days: int = 90, max_themes: int = 8
 ) -> list[ThemeSummary]:
     """Open and recent feedback grouped into named themes, biggest first."""
-    from bot.similarity import group_themes
-
-    rows = store.themable(
-        session=session, team_id=team_id, since=now - timedelta(days=days), limit=2000
-    )
-    by_id = {r.id: r for r in rows}
-    found = group_themes([(r.id, r.text) for r in rows if r.id is not None], max_themes=max_themes)
-    summaries = []
-    for theme in found:
-        members = [by_id[i] for i in theme.item_ids if i in by_id]
-        items = sorted(to_items(session, members), key=lambda it: (-it.votes, -it.number))
-        summaries.append(
-            ThemeSummary(name=theme.name, items=items, votes=sum(it.votes for it in items))
-        )
-    return summaries
+    items = themable_items(session=session, team_id=team_id, now=now, days=days)
+    return group_into_themes(items, max_themes=max_themes)
 
 
 def export_rows(*, session: Session, team_id: str) -> list[dict[str, object]]:
