@@ -21,19 +21,68 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from bench.lib.report import command_line, machine, table  # noqa: E402
-from bot.sandbox.server import start_sandbox  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from storage.db import make_engine, migrate  # noqa: E402
+from bench.lib.report import command_line, machine, table
+from bot.logs import configure_logging
+from bot.sandbox.server import start_sandbox
+from bot.settings import Settings
+from storage.db import make_engine, migrate
 
-WORDS = (
-    "export csv timeout dashboard dark mode login sso okta mobile crash upload photo slack "
-    "notification invoice vat search archive filter sort report chart permission admin api "
-    "webhook billing plan seat calendar sync outlook integration jira onboarding tour email "
-    "digest weekly latency slow error page broken button colour typo import bulk edit tag"
-).split()
+WORDS = [
+    "export",
+    "csv",
+    "timeout",
+    "dashboard",
+    "dark",
+    "mode",
+    "login",
+    "sso",
+    "okta",
+    "mobile",
+    "crash",
+    "upload",
+    "photo",
+    "slack",
+    "notification",
+    "invoice",
+    "vat",
+    "search",
+    "archive",
+    "filter",
+    "sort",
+    "report",
+    "chart",
+    "permission",
+    "admin",
+    "api",
+    "webhook",
+    "billing",
+    "plan",
+    "seat",
+    "calendar",
+    "sync",
+    "outlook",
+    "integration",
+    "jira",
+    "onboarding",
+    "tour",
+    "email",
+    "digest",
+    "weekly",
+    "latency",
+    "slow",
+    "error",
+    "page",
+    "broken",
+    "button",
+    "colour",
+    "typo",
+    "import",
+    "bulk",
+    "edit",
+    "tag",
+]
 
 
 def seed(url: str, count: int) -> None:
@@ -45,31 +94,44 @@ def seed(url: str, count: int) -> None:
         rows = []
         for n in range(1, count + 1):
             words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 14)))
-            rows.append({
-                "team_id": "T0001", "number": n, "reporter_id": f"U{rng.randint(1, 400):04d}",
-                "text": words.capitalize(), "urgency": "normal",
-                "status": rng.choice(["new", "triaged", "planned", "shipped", "declined"]),
-                "source": "command", "created_at": (start + timedelta(minutes=n)).replace(
-                    tzinfo=None).isoformat(sep=" "),
-                "vote_count": rng.randint(1, 9),
-            })
+            rows.append(
+                {
+                    "team_id": "T0001",
+                    "number": n,
+                    "reporter_id": f"U{rng.randint(1, 400):04d}",
+                    "text": words.capitalize(),
+                    "urgency": "normal",
+                    "status": rng.choice(["new", "triaged", "planned", "shipped", "declined"]),
+                    "source": "command",
+                    "created_at": (start + timedelta(minutes=n))
+                    .replace(tzinfo=None)
+                    .isoformat(sep=" "),
+                    "vote_count": rng.randint(1, 9),
+                }
+            )
             if len(rows) == 5000:
                 _insert(conn, rows)
                 rows = []
         if rows:
             _insert(conn, rows)
-        conn.execute(text(
-            "INSERT INTO team_sequence (team_id, name, value) VALUES ('T0001', 'feedback', :n)"
-        ), {"n": count})
+        conn.execute(
+            text(
+                "INSERT INTO team_sequence (team_id, name, value) VALUES ('T0001', 'feedback', :n)"
+            ),
+            {"n": count},
+        )
     engine.dispose()
 
 
 def _insert(conn: object, rows: list[dict[str, object]]) -> None:
-    conn.execute(text(  # type: ignore[attr-defined]
-        "INSERT INTO feedback (team_id, number, reporter_id, text, urgency, status, source, "
-        "created_at, vote_count) VALUES (:team_id, :number, :reporter_id, :text, :urgency, "
-        ":status, :source, :created_at, :vote_count)"
-    ), rows)
+    conn.execute(
+        text(  # type: ignore[attr-defined]
+            "INSERT INTO feedback (team_id, number, reporter_id, text, urgency, status, source, "
+            "created_at, vote_count) VALUES (:team_id, :number, :reporter_id, :text, :urgency, "
+            ":status, :source, :created_at, :vote_count)"
+        ),
+        rows,
+    )
 
 
 def measure(url: str, requests: int) -> tuple[list[float], list[float]]:
@@ -84,8 +146,12 @@ def measure(url: str, requests: int) -> tuple[list[float], list[float]]:
         for n in range(requests):
             words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 12)))
             fields = {
-                "team_id": "T0001", "channel_id": "C0001", "user_id": "U0002",
-                "command": "/feedback", "text": f"{words} #bench", "trigger_id": f"bench.{n}",
+                "team_id": "T0001",
+                "channel_id": "C0001",
+                "user_id": "U0002",
+                "command": "/feedback",
+                "text": f"Customers report {words} #bench",
+                "trigger_id": f"bench.{n}",
                 "response_url": f"{sandbox.url}/response/none",
             }
             started = time.perf_counter()
@@ -109,6 +175,7 @@ def p(values: list[float], q: float) -> float:
 
 
 def main() -> None:
+    configure_logging("WARNING")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
@@ -131,11 +198,29 @@ def main() -> None:
     print(f"# /feedback at scale\n\n{machine()}\n\n`{command_line()}`\n")
     rows = []
     for label, (acks, checks, seeded) in results.items():
-        rows.append([label, f"{p(acks, 0.5):.1f}", f"{p(acks, 0.99):.1f}",
-                     f"{statistics.median(checks):.1f}", f"{p(checks, 0.99):.1f}",
-                     f"{seeded:.1f}"])
-    print(table(["database", "ack p50 ms", "ack p99 ms", "dup check p50 ms",
-                 "dup check p99 ms", "seed s"], rows))
+        rows.append(
+            [
+                label,
+                f"{p(acks, 0.5):.1f}",
+                f"{p(acks, 0.99):.1f}",
+                f"{statistics.median(checks):.1f}",
+                f"{p(checks, 0.99):.1f}",
+                f"{seeded:.1f}",
+            ]
+        )
+    print(
+        table(
+            [
+                "database",
+                "ack p50 ms",
+                "ack p99 ms",
+                "dup check p50 ms",
+                "dup check p99 ms",
+                "seed s",
+            ],
+            rows,
+        )
+    )
     (empty_acks, _, _), (big_acks, _, _) = results.values()
     ratio = p(big_acks, 0.99) / p(empty_acks, 0.99)
     print(f"\nack p99 ratio (large / empty): {ratio:.2f}x (target <= 1.5x)")

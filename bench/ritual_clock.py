@@ -22,14 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from bench.lib.report import command_line, machine, table  # noqa: E402
-from bot.sandbox.server import start_sandbox  # noqa: E402
-from bot.scheduling import Clock  # noqa: E402
-from bot.schedule import parse_schedule  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from storage.db import make_engine, migrate  # noqa: E402
+from bench.lib.report import command_line, machine, table
+from bot.logs import configure_logging
+from bot.sandbox.server import start_sandbox
+from bot.schedule import parse_schedule
+from bot.scheduling import Clock
+from bot.settings import Settings
+from storage.db import make_engine, migrate
 
 
 def seed(url: str, count: int, due: int, start: datetime, window: float) -> None:
@@ -43,26 +44,41 @@ def seed(url: str, count: int, due: int, start: datetime, window: float) -> None
             at = start + timedelta(seconds=5 + rng.random() * (window - 8))
         else:
             at = start + timedelta(hours=1 + rng.random() * 22)
-        rows.append({
-            "team_id": "T0001", "number": n, "kind": "sync", "title": f"Sync {n}",
-            "rule_json": rule, "rule_text": "daily at 9:00", "tz": "UTC", "channel_id": "C0001",
-            "participants": "[]", "duration_minutes": 30, "reminder_minutes": 15,
-            "creator_id": "U0001", "status": "active",
-            "created_at": start.replace(tzinfo=None).isoformat(sep=" "),
-            "next_at": at.replace(tzinfo=None).isoformat(sep=" "),
-        })
+        rows.append(
+            {
+                "team_id": "T0001",
+                "number": n,
+                "kind": "sync",
+                "title": f"Sync {n}",
+                "rule_json": rule,
+                "rule_text": "daily at 9:00",
+                "tz": "UTC",
+                "channel_id": "C0001",
+                "participants": "[]",
+                "duration_minutes": 30,
+                "reminder_minutes": 15,
+                "creator_id": "U0001",
+                "status": "active",
+                "created_at": start.replace(tzinfo=None).isoformat(sep=" "),
+                "next_at": at.replace(tzinfo=None).isoformat(sep=" "),
+            }
+        )
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO ritual (team_id, number, kind, title, rule_json, rule_text, tz, "
-            "channel_id, participants, duration_minutes, reminder_minutes, creator_id, status, "
-            "created_at, next_at) VALUES (:team_id, :number, :kind, :title, :rule_json, "
-            ":rule_text, :tz, :channel_id, :participants, :duration_minutes, :reminder_minutes, "
-            ":creator_id, :status, :created_at, :next_at)"
-        ), rows)
+        conn.execute(
+            text(
+                "INSERT INTO ritual (team_id, number, kind, title, rule_json, rule_text, tz, "
+                "channel_id, participants, duration_minutes, reminder_minutes, creator_id, status, "
+                "created_at, next_at) VALUES (:team_id, :number, :kind, :title, :rule_json, "
+                ":rule_text, :tz, :channel_id, :participants, :duration_minutes, "
+                ":reminder_minutes, :creator_id, :status, :created_at, :next_at)"
+            ),
+            rows,
+        )
     engine.dispose()
 
 
 def main() -> None:
+    configure_logging("WARNING")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rituals", type=int, default=10_000)
     parser.add_argument("--due", type=int, default=200)
@@ -90,10 +106,12 @@ def main() -> None:
         posts = sandbox.workspace.calls_to("chat.postMessage")
         scheduled = {}
         with sandbox.deps.engine.connect() as conn:
-            for number, at in conn.execute(text(
-                "SELECT r.number, o.scheduled_at FROM ritual_occurrence o "
-                "JOIN ritual r ON r.id = o.ritual_id"
-            )):
+            for number, at in conn.execute(
+                text(
+                    "SELECT r.number, o.scheduled_at FROM ritual_occurrence o "
+                    "JOIN ritual r ON r.id = o.ritual_id"
+                )
+            ):
                 scheduled[f"Sync {number}"] = datetime.fromisoformat(str(at)).replace(tzinfo=UTC)
         delays = []
         for call in posts:
@@ -109,12 +127,30 @@ def main() -> None:
         return delays[min(fired - 1, int(x * fired))] if delays else float("nan")
 
     print(f"# Ritual clock\n\n{machine()}\n\n`{command_line()}`\n")
-    print(table(
-        ["rituals", "due in window", "fired", "reconcile s (best of 3)", "fire delay p50 s",
-         "fire delay p99 s", "max s"],
-        [[f"{args.rituals:,}", args.due, fired, f"{min(reconciles):.3f}", f"{q(0.5):.3f}",
-          f"{q(0.99):.3f}", f"{delays[-1] if delays else float('nan'):.3f}"]],
-    ))
+    print(
+        table(
+            [
+                "rituals",
+                "due in window",
+                "fired",
+                "reconcile s (best of 3)",
+                "fire delay p50 s",
+                "fire delay p99 s",
+                "max s",
+            ],
+            [
+                [
+                    f"{args.rituals:,}",
+                    args.due,
+                    fired,
+                    f"{min(reconciles):.3f}",
+                    f"{q(0.5):.3f}",
+                    f"{q(0.99):.3f}",
+                    f"{delays[-1] if delays else float('nan'):.3f}",
+                ]
+            ],
+        )
+    )
     print("\nTargets: reconcile < 1 s, fire delay p99 < 2 s.")
 
 

@@ -144,6 +144,9 @@ def sandbox(
         str, typer.Option(help="Database for the sandbox")
     ] = "sqlite:///sandbox.db",
     fresh: Annotated[bool, typer.Option("--fresh", help="Start from an empty database")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", help="Seed a believable team into an empty one")
+    ] = True,
 ) -> None:
     """Try the bot in a built-in Slack look-alike: no Slack account, token or key needed."""
     settings = _settings(database_url=database_url)
@@ -157,6 +160,13 @@ def sandbox(
     from bot.scheduling import Clock
 
     running = start_sandbox(settings, host=host, port=port, now=SandboxClock())
+    if demo:
+        from bot.sandbox.demo import seed_demo
+
+        if seed_demo(running.deps, running.workspace):
+            typer.echo(
+                "productops sandbox: seeded the demo team (use --fresh --no-demo to start empty)"
+            )
     clock_ = Clock(running.deps)
     clock_.start()
     typer.echo(f"productops sandbox: open {running.url}/ in your browser (Ctrl+C stops it)")

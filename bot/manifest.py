@@ -36,7 +36,9 @@ COMMANDS: tuple[dict[str, str], ...] = (
     {
         "command": "/kpi",
         "description": "Define KPIs, record values, show trends",
-        "usage_hint": "define | record | show | list | help",
+        "usage_hint": (
+            'define <name> [target:">=40"] | record <name> <value> [date] | show | list | delete'
+        ),
     },
     {
         "command": "/digest",
