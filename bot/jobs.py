@@ -243,6 +243,10 @@ def run_task(deps: Deps, team_id: str, key: str) -> bool:
         from bot.renewals import send_renewal_reminder
 
         send_renewal_reminder(deps, team_id, key, payload)
+    elif kind == "digest":
+        from bot.digests import run_scheduled
+
+        run_scheduled(deps, team_id, key, payload)
     else:
         log.error("unknown_task", team=team_id, key=key, kind=kind)
         return False

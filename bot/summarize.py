@@ -776,15 +776,3 @@ def _key_points(
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) / max(1, len(a | b)) > 0.5
-
-
-def stats_of(outcome: Outcome, messages: Sequence[Message]) -> dict[str, float]:
-    """Figures for logs and the benchmark: calls, tokens sent, and the ratio to the thread."""
-    own = estimate_tokens(transcript(messages))
-    return {
-        "calls": outcome.calls,
-        "chunks": outcome.chunks,
-        "tokens_sent": outcome.tokens_sent,
-        "thread_tokens": own,
-        "ratio": outcome.tokens_sent / own if own else 0.0,
-    }

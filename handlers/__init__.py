@@ -1,6 +1,7 @@
 """Slack adapters, one module per surface; each exposes register(app, deps)."""
 
 from handlers import (
+    digest,
     events,
     feedback,
     home,
@@ -14,4 +15,16 @@ from handlers import (
 )
 
 # events first: its middleware must see every request before the listeners do.
-MODULES = (events, feedback, kpi, reactions, retros, rituals, home, stack, summarize, upcoming)
+MODULES = (
+    events,
+    feedback,
+    kpi,
+    reactions,
+    retros,
+    rituals,
+    home,
+    stack,
+    summarize,
+    digest,
+    upcoming,
+)

@@ -205,7 +205,7 @@ class StackFlows:
         with self.deps.session_scope() as session:
             removed = service.remove_tool(session=session, team_id=team, tool_id=int(value))
         if removed is None:
-            respond(replace_original=True, text="That tool was already removed.")
+            respond(replace_original=False, text="That tool was already removed.")
             return
         log.info("stack_tool_removed", team=team, user=user, tool=int(value))
         respond(replace_original=True, **blocks.build_removed(removed))

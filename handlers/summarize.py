@@ -91,7 +91,7 @@ class SummaryFlows:
     ) -> StoredSummary:
         """The summary of a conversation read from Slack: cached, or made now."""
         people = names(self.deps, client, team, conversation.people())
-        return service.summarize_conversation(
+        stored = service.summarize_conversation(
             session_scope=self.deps.session_scope,
             team_id=team,
             conversation=conversation,
@@ -102,6 +102,17 @@ class SummaryFlows:
             requested_by=user,
             now=self.deps.now(),
         )
+        log.info(
+            "summary",
+            team=team,
+            user=user,
+            channel=stored.channel_id,
+            scope=stored.scope,
+            model=stored.model,
+            cached=stored.cached,
+            messages=stored.message_count,
+        )
+        return stored
 
     def read_thread(self, client: WebClient, channel: str, ts: str) -> Conversation:
         """A thread with at least one reply (a lone message is no thread to summarize)."""
@@ -209,10 +220,18 @@ class SummaryFlows:
         channel = str(event.get("channel") or "")
         thread = event.get("thread_ts")
         user = str(event.get("user") or "")
+        if not channel:
+            return
         if not thread or not service.is_summon(str(event.get("text") or "")):
-            client.chat_postMessage(
-                channel=channel, thread_ts=thread or event.get("ts"), **blocks.build_mention_help()
-            )
+            try:
+                client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=thread or event.get("ts"),
+                    **blocks.build_mention_help(),
+                )
+            except SlackApiError as err:
+                # The mention may be gone already, or the bot not in the channel: no one to tell.
+                log.info("mention_help_failed", team=team, channel=channel, error=str(err))
             return
         tell(
             client,
@@ -239,7 +258,7 @@ class SummaryFlows:
             client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread,
-                **blocks.build_already_posted(self.permalink(client, claim)),
+                **blocks.build_already_posted(self.permalink(client, claim), asked_again=True),
             )
 
     def post_clicked(self, client: WebClient, respond: Respond, body: dict[str, Any]) -> None:
@@ -267,7 +286,7 @@ class SummaryFlows:
         if not claim.first:
             respond(
                 replace_original=False,
-                **blocks.build_already_posted(self.permalink(client, claim)),
+                **blocks.build_already_posted(self.permalink(client, claim), asked_again=False),
             )
             return
         note = blocks.build_posted_note(stored.channel_id, stored.thread_ts is not None)

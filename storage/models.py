@@ -16,7 +16,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 
 def utcnow() -> datetime:
@@ -586,3 +586,56 @@ class SummaryPost(SQLModel, table=True):
     claimed_at: datetime = Field(sa_column=_utc_column())
     channel_id: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
+
+
+# ---- Digests
+
+
+class DigestSubscription(SQLModel, table=True):
+    """A channel's weekly digest: its schedule (a rule read in `tz`) and what it includes."""
+
+    __tablename__ = "digest_subscription"
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", name="uq_digest_subscription_team_channel"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    rule_json: str = Field(sa_column=Column(Text, nullable=False))
+    rule_text: str = Field(max_length=300)
+    tz: str = Field(max_length=64)
+    with_channel_summary: bool = Field(default=False)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=_utc_column())
+    # Unsubscribing keeps the row (inactive): subscribing again reuses its id.
+    active: bool = Field(default=True)
+
+
+class DigestRun(SQLModel, table=True):
+    """One digest posted (or being posted): the key makes each period's digest happen once.
+
+    `subscription_id` 0 is `/digest now`, whose period is "now:<trigger id>".
+    """
+
+    __tablename__ = "digest_run"
+
+    subscription_id: int = Field(primary_key=True)
+    period: str = Field(primary_key=True, max_length=100)
+    team_id: str = Field(max_length=32)
+    channel_id: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime = Field(sa_column=_utc_column())
+    posted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    message_ts: str | None = Field(default=None, max_length=32)
+
+
+# What the digest's window queries read, on other features' tables.
+# (Built from the mapped columns, each index attaches itself to that table.)
+Index("ix_feedback_team_triaged", col(Feedback.team_id), col(Feedback.first_triaged_at))
+Index(
+    "ix_feedback_team_status_votes",
+    col(Feedback.team_id),
+    col(Feedback.status),
+    col(Feedback.vote_count),
+)
+Index("ix_loop_notice_team_sent", col(LoopNotice.team_id), col(LoopNotice.sent_at))

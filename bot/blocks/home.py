@@ -19,6 +19,7 @@ from bot.blocks.rituals import KIND_EMOJI, RSVP_LABELS, when
 from bot.services.feedback import FeedbackItem
 from bot.services.home import (
     FEEDBACK_SHOWN,
+    GRANTED_SHOWN,
     KPIS_SHOWN,
     RENEWALS_SHOWN,
     RITUALS_SHOWN,
@@ -56,7 +57,6 @@ FIELD_CHANNEL = "hs_channel"
 FIELD_TIMEZONE = "hs_timezone"
 VALUE = "value"
 OPS_BLOCK = "home_ops"
-GRANTED_SHOWN = 20
 LINE_MAX = 300
 
 SEE_ALL = {

@@ -210,10 +210,12 @@ def build_mention_help() -> dict[str, Any]:
     }
 
 
-def build_already_posted(permalink: str | None) -> dict[str, Any]:
-    """A second request for a summary that is already in the thread."""
+def build_already_posted(permalink: str | None, *, asked_again: bool) -> dict[str, Any]:
+    """A summary that is already posted: asked for again in its thread, or clicked twice."""
     where = f" <{permalink}|See it here>." if permalink else ""
-    return {"text": f"No new messages since my last summary in this thread.{where}"}
+    if asked_again:
+        return {"text": f"No new messages since my last summary in this thread.{where}"}
+    return {"text": f"That summary is posted already.{where}"}
 
 
 def build_posted_note(channel_id: str, thread: bool) -> str:

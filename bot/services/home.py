@@ -26,6 +26,7 @@ RSVP_SINCE = timedelta(days=7)
 TRIAGE_SHOWN = 3
 KPIS_SHOWN = 8
 RENEWALS_SHOWN = 5
+GRANTED_SHOWN = 20
 RENEWAL_DAYS = 30
 # The "See all" modals: a modal holds 100 blocks.
 FEEDBACK_ALL = 60
@@ -96,7 +97,7 @@ class HomeData:
             for item in (*self.ops.newest, *self.ops.most_voted):
                 found += [item.reporter_id, item.owner_id]
             found += [t.owner_id for t in self.ops.renewals]
-            found += list(self.ops.granted)
+            found += list(self.ops.granted[:GRANTED_SHOWN])
             found += [self.ops.picked.user_id] if self.ops.picked else []
         return [u for u in dict.fromkeys(found) if u]
 

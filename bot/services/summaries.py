@@ -483,7 +483,7 @@ def neutralize(summary: Summary, names: Mapping[str, str]) -> Summary:
         action_items=tuple(
             ActionItem(
                 task=clean(a.task),
-                owner=clean(a.owner) if a.owner else None,
+                owner=clean(a.owner).lstrip("@") if a.owner else None,
                 due=clean(a.due) if a.due else None,
             )
             for a in summary.action_items

@@ -26,12 +26,21 @@ def test_two_clock_processes_post_each_occurrence_once(
     now = datetime.now(UTC)
     with Session(engine) as session:
         for number in (1, 2):
-            session.add(Ritual(
-                team_id="T0001", number=number, kind="sync", title=f"Sync {number}",
-                rule_json=parse_schedule("daily at 9:00", now=now, tz="UTC").to_json(),
-                rule_text="daily at 9:00", tz="UTC", channel_id="C0002", creator_id="U0001",
-                created_at=now, next_at=now + timedelta(seconds=4 + number),
-            ))
+            session.add(
+                Ritual(
+                    team_id="T0001",
+                    number=number,
+                    kind="sync",
+                    title=f"Sync {number}",
+                    rule_json=parse_schedule("daily at 9:00", now=now, tz="UTC").to_json(),
+                    rule_text="daily at 9:00",
+                    tz="UTC",
+                    channel_id="C0002",
+                    creator_id="U0001",
+                    created_at=now,
+                    next_at=now + timedelta(seconds=4 + number),
+                )
+            )
         session.commit()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
@@ -41,8 +50,12 @@ def test_two_clock_processes_post_each_occurrence_once(
         "LOG_LEVEL": "WARNING",
     }
     clocks = [
-        subprocess.Popen([sys.executable, "-m", "bot", "clock"], env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "clock"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(2)
     ]
     try:

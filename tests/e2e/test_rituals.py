@@ -355,8 +355,9 @@ def test_the_sandbox_clock_fast_forwards_to_the_next_post(
     running = start_sandbox(settings, now=SandboxClock())
     running.sender.settle = running.settle
     try:
-        running.sender.slash_command("U0001", "C0002",
-                                     '/ritual add sync "Planning" tomorrow at 3pm')
+        running.sender.slash_command(
+            "U0001", "C0002", '/ritual add sync "Planning" tomorrow at 3pm'
+        )
         assert channel_posts(running, "C0002") == []
         before = requests.get(f"{running.url}/sandbox/clock", timeout=5).json()
         answer = requests.post(f"{running.url}/sandbox/clock", json={"to": "next"}, timeout=30)
@@ -365,8 +366,7 @@ def test_the_sandbox_clock_fast_forwards_to_the_next_post(
         assert answer.json()["now"] > before["now"]
         [post] = channel_posts(running, "C0002")
         assert "Planning" in post["text"]
-        refused = requests.post(f"{running.url}/sandbox/clock", json={"to": "yesterday"},
-                                timeout=5)
+        refused = requests.post(f"{running.url}/sandbox/clock", json={"to": "yesterday"}, timeout=5)
         assert refused.status_code == 400
     finally:
         running.stop()

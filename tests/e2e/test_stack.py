@@ -104,7 +104,9 @@ def test_add_list_show_edit_and_remove(bot: Sandbox, engine: Engine) -> None:
     assert order == sorted(order)
 
     shown = stack(bot, "U0003", "show google workspace")
-    assert "*Google Workspace*" in shown and "2000 EUR/year" in shown and "Added by Ann Lee" in shown
+    assert (
+        "*Google Workspace*" in shown and "2000 EUR/year" in shown and "Added by Ann Lee" in shown
+    )
 
     edited = stack(bot, "U0001", 'edit figma owner:<@U0003|carol> cost:"$50/mo" url:""')
     assert "Updated *Figma* in the stack" in edited and "Carol Tanaka" in edited
@@ -143,9 +145,9 @@ def test_add_list_show_edit_and_remove(bot: Sandbox, engine: Engine) -> None:
     # A double click removes it once; the second click finds it gone.
     bot.sender.click("U0001", times=2, **click)
     assert [t.name for t in tools(engine)] == ["Figma Pro", "Google Workspace", "Jira"]
-    assert "Removed *Notion* from the stack" in text_of(bot.workspace.ephemerals_for("U0001")[-1])
-    with Session(engine) as session:
-        assert session.exec(select(ScheduledTask)).all() != []
+    answers = ephemerals(bot, "U0001")
+    assert sum("Removed *Notion* from the stack" in a for a in answers) == 1
+    assert sum("already removed" in a for a in answers) == 1
 
 
 def test_members_may_read_but_not_change_the_stack(bot: Sandbox, engine: Engine) -> None:
@@ -203,7 +205,7 @@ def test_an_unknown_tool_gets_a_suggestion(bot: Sandbox) -> None:
 
 
 def test_hostile_text_is_shown_inert(bot: Sandbox, engine: Engine) -> None:
-    stack(bot, "U0001", 'add "<!channel> & co" purpose:"<!here> ops" cost:"&lt;1/mo"')
+    stack(bot, "U0001", 'add "<!channel> & co" purpose:"<!here> ops" cost:"1/mo"')
     listing = stack(bot, "U0002", "list")
     assert "<!channel>" not in listing and "<!here>" not in listing
     assert "@channel &amp; co" in listing
@@ -217,9 +219,10 @@ def test_owner_gets_a_dm_30_and_7_days_before_once_each(
     bot: Sandbox, engine: Engine, clock: FakeClock
 ) -> None:
     stack(bot, "U0001", FIGMA)  # renews Sun 24 Jan 2027
+    figma = tools(engine)[0].id
     with Session(engine) as session:
         keys = sorted(t.key for t in session.exec(select(ScheduledTask)))
-    assert keys == ["renewal:1:2027-01-24:30", "renewal:1:2027-01-24:7"]
+    assert keys == [f"renewal:{figma}:2027-01-24:30", f"renewal:{figma}:2027-01-24:7"]
     thirty = datetime(2026, 12, 25, 9, 0, tzinfo=UTC)  # 09:00 in the team's zone (UTC)
     tick(bot, clock, thirty - timedelta(minutes=2))
     assert renewal_dms(bot, "U0002") == []
@@ -256,8 +259,10 @@ def test_a_close_renewal_reminds_now_and_a_changed_date_drops_old_reminders(
     assert len(renewal_dms(bot, "U0001")) == 1
     with Session(engine) as session:
         outcomes = {t.key: t.outcome for t in session.exec(select(ScheduledTask))}
-    assert outcomes["renewal:1:2026-12-15:7"] == "done"
-    assert outcomes["renewal:1:2027-06-01:30"] is None
+    miro = tools(engine)[0].id
+    assert outcomes[f"renewal:{miro}:2026-12-15:30"] == "done"
+    assert outcomes[f"renewal:{miro}:2026-12-15:7"] == "done"
+    assert outcomes[f"renewal:{miro}:2027-06-01:30"] is None
 
 
 def test_a_past_renewal_is_kept_but_flagged(bot: Sandbox, engine: Engine) -> None:

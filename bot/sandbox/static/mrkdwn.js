@@ -8,6 +8,7 @@
   "use strict";
 
   const EMOJI = {
+    mirror: "\u{1FA9E}", white_square: "\u2B1C", sunrise: "\u{1F305}", arrow_up_small: "\u{1F53C}",
     "+1": "👍", thumbsup: "👍", "-1": "👎", thumbsdown: "👎",
     inbox_tray: "📥", outbox_tray: "📤", tada: "🎉", eyes: "👀", heart: "❤️",
     white_check_mark: "✅", heavy_check_mark: "✔️", ballot_box_with_check: "☑️", x: "❌",

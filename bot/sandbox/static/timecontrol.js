@@ -7,7 +7,8 @@
     const at = new Date(iso);
     return at.toLocaleString(undefined, {
       weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-    });
+      timeZone: "UTC",
+    }) + " UTC";
   }
 
   async function load(widget) {
