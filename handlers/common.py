@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import directory
 from bot.deps import Deps
 from bot.logs import get_logger
+from bot.services.team_settings import TeamConfig, team_settings
 
 log = get_logger(__name__)
 
@@ -24,6 +25,12 @@ def too_late(context: Any) -> bool:
     """True when a listener starts so late that Slack has already shown the person an error."""
     received = context.get("received_at") if context is not None else None
     return received is not None and time.monotonic() - received > ACK_DEADLINE_SECONDS
+
+
+def config_of(deps: Deps, team_id: str) -> TeamConfig:
+    """The team's settings in effect (App Home settings, else the environment)."""
+    with deps.session_scope() as session:
+        return team_settings(session, team_id, deps.settings)
 
 
 def team_of(body: dict[str, Any]) -> str:

@@ -18,7 +18,16 @@ from bot.logs import get_logger
 from bot.services import feedback as service
 from bot.services.feedback import FeedbackConflict, FeedbackItem, FeedbackNotFound
 from bot.services.roles import OPS_ONLY
-from handlers.common import input_value, metadata_of, names, team_of, tell, too_late, user_of
+from handlers.common import (
+    config_of,
+    input_value,
+    metadata_of,
+    names,
+    team_of,
+    tell,
+    too_late,
+    user_of,
+)
 from handlers.home import view_action
 
 log = get_logger(__name__)
@@ -273,7 +282,7 @@ class FeedbackFlows:
                 respond(response_type="ephemeral", replace_original=False, **offer)
             else:
                 tell(client, channel_id=channel_id, user_id=item.reporter_id, message=offer)
-        channel = self.deps.settings.feedback_channel
+        channel = config_of(self.deps, team).feedback_channel
         if channel:
             try:
                 posted = client.chat_postMessage(

@@ -13,7 +13,7 @@ from bot.deps import Deps
 from bot.grammar import unescape
 from bot.logs import get_logger
 from bot.services import feedback as service
-from handlers.common import tell
+from handlers.common import config_of, tell
 from handlers.feedback import FeedbackFlows
 
 log = get_logger(__name__)
@@ -28,14 +28,12 @@ def register(app: App, deps: Deps) -> None:
     """Attach the reaction listeners."""
     flows = FeedbackFlows(deps)
 
-    def is_capture(event: dict[str, Any]) -> bool:
+    def is_capture(event: dict[str, Any], body: dict[str, Any]) -> bool:
         item = event.get("item", {})
-        return (
-            item.get("type") == "message"
-            and event.get("reaction", "").split("::")[0] in deps.settings.feedback_reactions
-        )
+        emoji = config_of(deps, str(body.get("team_id") or "")).feedback_reactions
+        return item.get("type") == "message" and event.get("reaction", "").split("::")[0] in emoji
 
-    @app.event("reaction_added", matchers=[lambda event: is_capture(event)])
+    @app.event("reaction_added", matchers=[lambda event, body: is_capture(event, body)])
     def on_capture_reaction(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         team, user = body["team_id"], event["user"]
         channel, ts = event["item"]["channel"], event["item"]["ts"]
@@ -94,13 +92,14 @@ def register(app: App, deps: Deps) -> None:
     def on_other_reaction() -> None:
         """Other emoji mean nothing to the bot."""
 
-    @app.event("reaction_removed", matchers=[lambda event: is_capture(event)])
+    @app.event("reaction_removed", matchers=[lambda event, body: is_capture(event, body)])
     def on_capture_reaction_removed(
         event: dict[str, Any], body: dict[str, Any], client: WebClient
     ) -> None:
         team, user = body["team_id"], event["user"]
         channel, ts = event["item"]["channel"], event["item"]["ts"]
-        if still_reacting(client, channel, ts, user, deps.settings.feedback_reactions):
+        emoji = config_of(deps, team).feedback_reactions
+        if still_reacting(client, channel, ts, user, emoji):
             return
         with deps.session_scope() as session:
             item = service.captured_item(

@@ -18,6 +18,7 @@ from bot.logs import get_logger
 from bot.services import retros as service
 from bot.services.retros import ACTION_COLUMN, Board, RetroProblem
 from handlers.common import input_value, metadata_of, names, team_of, tell, user_of
+from handlers.home import view_action
 
 log = get_logger(__name__)
 USAGE = blocks.RETRO_USAGE
@@ -134,20 +135,22 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         ack()
         shown_on, action_id = (int(p) for p in body["actions"][0]["value"].split(":"))
-        flows.guarded(
-            body,
-            client,
-            respond,
-            lambda session, team, user: service.set_action_done(
-                session=session,
-                team_id=team,
-                action_id=action_id,
-                user_id=user,
-                is_ops=directory.is_ops(deps, client, team, user),
-                now=deps.now(),
-                shown_on=shown_on,
-            ),
-        )
+        # From App Home (shown_on 0) the answer goes to a DM and the tab is refreshed.
+        with view_action(deps, body, client, respond) as answer:
+            flows.guarded(
+                body,
+                client,
+                answer,
+                lambda session, team, user: service.set_action_done(
+                    session=session,
+                    team_id=team,
+                    action_id=action_id,
+                    user_id=user,
+                    is_ops=directory.is_ops(deps, client, team, user),
+                    now=deps.now(),
+                    shown_on=shown_on or None,
+                ),
+            )
 
     @app.action(blocks.ACTION_SEE_ALL)
     def on_see_all_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -17,7 +17,7 @@ from bot.logs import get_logger
 from bot.services import rituals as service
 from bot.services.rituals import RitualDraft, RitualNotFound
 from bot.services.roles import OPS_ONLY
-from handlers.common import input_value, metadata_of, names, team_of, tell, user_of
+from handlers.common import config_of, input_value, metadata_of, names, team_of, tell, user_of
 
 log = get_logger(__name__)
 USAGE = blocks.RITUAL_USAGE
@@ -107,9 +107,9 @@ class RitualFlows:
     def viewer_tz(self, client: WebClient, team: str, user: str) -> str:
         """The person's Slack timezone (users.info), else DEFAULT_TIMEZONE."""
         profile = directory.profile(self.deps, client, team, user)
-        return (
-            profile.tz if profile and profile.tz else None
-        ) or self.deps.settings.default_timezone
+        return (profile.tz if profile and profile.tz else None) or config_of(
+            self.deps, team
+        ).default_timezone
 
     def may_schedule_in(self, client: WebClient, team: str, user: str, channel: str) -> bool:
         """Anyone in a DM with the bot; ops in channels."""

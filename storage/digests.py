@@ -280,12 +280,12 @@ def filed_between(
 
 
 def most_voted(
-    *, session: Session, team_id: str, statuses: Sequence[str], limit: int
+    *, session: Session, team_id: str, statuses: Sequence[str], before: datetime, limit: int
 ) -> list[Feedback]:
-    """The most voted items in these statuses.
+    """The most voted items in these statuses, filed before `before`.
 
-    One index range per status (team, status, votes), merged here: each reads `limit` rows,
-    however many items the team has.
+    One index range per status (team, status, votes, number), merged here: each reads about
+    `limit` rows, however many items the team has.
     """
     found: list[Feedback] = []
     for status in statuses:
@@ -295,6 +295,7 @@ def most_voted(
                 Feedback.team_id == team_id,
                 Feedback.status == status,
                 col(Feedback.merged_into_id).is_(None),
+                col(Feedback.created_at) < before,
             )
             .order_by(col(Feedback.vote_count).desc(), col(Feedback.number).desc())
             .limit(limit)

@@ -637,5 +637,6 @@ Index(
     col(Feedback.team_id),
     col(Feedback.status),
     col(Feedback.vote_count),
+    col(Feedback.number),
 )
 Index("ix_loop_notice_team_sent", col(LoopNotice.team_id), col(LoopNotice.sent_at))

@@ -18,6 +18,7 @@ from bot.blocks.kpi import STATUS_LINE
 from bot.blocks.rituals import KIND_EMOJI, RSVP_LABELS, when
 from bot.services.feedback import FeedbackItem
 from bot.services.home import (
+    ACTIONS_SHOWN,
     FEEDBACK_SHOWN,
     GRANTED_SHOWN,
     KPIS_SHOWN,
@@ -41,6 +42,7 @@ from bot.text import (
     SECTION_TEXT_MAX,
     VIEW_BLOCKS_MAX,
     escape,
+    safe_mrkdwn,
     truncate,
     truncate_plain,
 )
@@ -58,6 +60,8 @@ FIELD_TIMEZONE = "hs_timezone"
 VALUE = "value"
 OPS_BLOCK = "home_ops"
 LINE_MAX = 300
+# The retro board's own action id: ticking done from here is the same act.
+RETRO_ACTION_DONE = "retro_action_done"
 
 SEE_ALL = {
     "feedback": "My feedback",
@@ -222,6 +226,18 @@ def build_home(data: HomeData) -> dict[str, Any]:
             "No RSVPs in the last week or ahead.",
         ),
     ]
+    blocks.append(_header(":white_check_mark: My action items"))
+    if not data.actions:
+        blocks.append(_context("No open retro action items for you."))
+    for action in data.actions[:ACTIONS_SHOWN]:
+        due = f" · due {action.due.isoformat()}" if action.due else ""
+        late = " :warning: overdue" if action.due and action.due < data.now.date() else ""
+        blocks.append(
+            _section(
+                f"{safe_mrkdwn(action.text)} (retro #{action.retro_number}{due}{late})",
+                accessory=_button("Done", RETRO_ACTION_DONE, f"0:{action.id}"),
+            )
+        )
     if data.ops is None:
         blocks += [
             {"type": "divider"},

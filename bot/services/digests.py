@@ -574,6 +574,7 @@ def gather(*, session: Session, team_id: str, now: datetime, tz: str) -> Facts:
         session=session,
         team_id=team_id,
         statuses=feedback_service.OPEN_STATUSES,
+        before=end,
         limit=TOP_ITEMS,
     )
     held = store.rituals_held(

@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.services import feedback, kpis, rituals, stack
+from bot.services import feedback, kpis, retros, rituals, stack
 from bot.services.feedback import FeedbackItem, ListQuery
 from bot.services.kpis import Summary
+from bot.services.retros import ActionInfo
 from bot.services.rituals import RitualInfo
 from bot.services.stack import ToolInfo
 from bot.services.team_settings import TeamConfig
@@ -22,6 +23,7 @@ FEEDBACK_SHOWN = 5
 RITUALS_SHOWN = 5
 RITUAL_DAYS = 14
 RSVPS_SHOWN = 5
+ACTIONS_SHOWN = 5
 RSVP_SINCE = timedelta(days=7)
 TRIAGE_SHOWN = 3
 KPIS_SHOWN = 8
@@ -85,6 +87,7 @@ class HomeData:
     rituals: list[tuple[RitualInfo, datetime]]
     more_rituals: bool
     rsvps: list[Rsvp]
+    actions: list[ActionInfo] = field(default_factory=list)
     reactions: tuple[str, ...] = ("inbox_tray",)
     ops: OpsPanel | None = None
     notice: str | None = None
@@ -247,6 +250,9 @@ def home_data(
         rituals=upcoming,
         more_rituals=more_upcoming,
         rsvps=my_rsvps(session=session, team_id=team_id, user_id=user_id, now=now),
+        actions=retros.open_actions(
+            session=session, team_id=team_id, owner_id=user_id, limit=ACTIONS_SHOWN
+        ),
         reactions=config.feedback_reactions,
         ops=ops,
         notice=notice,

@@ -178,3 +178,29 @@ def test_a_channel_the_bot_cannot_read_is_explained_in_a_dm(
     sandbox.sender.react("U0001", "C0002", message["ts"], "inbox_tray")
     assert items(engine) == []
     assert "can't read that conversation" in dms(sandbox, "U0001")[-1]["text"]
+
+
+def test_capture_emoji_and_triage_channel_follow_the_team_settings(
+    sandbox: Sandbox, engine: Engine
+) -> None:
+    from bot.services.team_settings import save_team_settings
+
+    with sandbox.deps.session_scope() as session:
+        save_team_settings(
+            session,
+            "T0001",
+            sandbox.deps.settings,
+            reactions=["bulb"],
+            channel="C0003",
+            timezone="Europe/Berlin",
+            by="U0001",
+            now=sandbox.deps.now(),
+        )
+    message = sandbox.workspace.add_message("C0001", user_id="U0002", text="Offline mode")
+    sandbox.sender.react("U0003", "C0001", message["ts"], "inbox_tray")
+    assert items(engine) == []
+    sandbox.sender.react("U0003", "C0001", message["ts"], "bulb")
+    [row] = items(engine)
+    assert row.text == "Offline mode" and row.card_channel_id == "C0003"
+    cards = [m for m in sandbox.workspace.messages_in("C0003") if m.get("bot_id")]
+    assert cards and cards[-1]["text"].startswith("FB-1:")

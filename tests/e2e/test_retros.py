@@ -296,3 +296,36 @@ def test_scheduled_retro_carries_action_items_over(
         action = session.execute(select(RetroAction)).scalars().one()
     assert action.status == "done" and action.done_at is not None
     assert ":white_check_mark: Write the onboarding doc" in shown(bot)
+
+
+def test_owners_tick_action_items_done_from_app_home(bot: Sandbox, engine: Engine) -> None:
+    bot.sender.slash_command("U0001", "C0003", '/retro start "Home test"')
+    retro_id = board(bot)["blocks"][-1]["elements"][0]["value"].split(":")[0]
+    bot.sender.click(
+        "U0001",
+        action_id="retro_add",
+        value=f"{retro_id}:action",
+        channel_id="C0003",
+        message_ts=board(bot)["ts"],
+    )
+    bot.sender.submit_view(
+        "U0001",
+        top_view(bot, "U0001")["id"],
+        {
+            "text": text_input("Book the offsite room"),
+            "owner": {"value": {"type": "users_select", "selected_user": "U0002"}},
+        },
+    )
+    bot.sender.open_home("U0002")
+    home = bot.workspace.views[bot.workspace.home_views["U0002"]]
+    assert "Book the offsite room" in json.dumps(home["blocks"])
+    done = find_block_action(home, "retro_action_done")
+    bot.sender.click(
+        "U0002", action_id="retro_action_done", value=done["value"], view_id=home["id"]
+    )
+    with Session(engine) as session:
+        action = session.execute(select(RetroAction)).scalars().one()
+    assert action.status == "done"
+    refreshed = bot.workspace.views[bot.workspace.home_views["U0002"]]
+    assert "Book the offsite room" not in json.dumps(refreshed["blocks"])
+    assert ":white_check_mark: Book the offsite room" in shown(bot)

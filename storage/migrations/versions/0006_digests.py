@@ -48,7 +48,7 @@ def upgrade() -> None:
     # The digest's window queries on other features' tables.
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.create_index('ix_feedback_team_triaged', ['team_id', 'first_triaged_at'], unique=False)
-        batch_op.create_index('ix_feedback_team_status_votes', ['team_id', 'status', 'vote_count'], unique=False)
+        batch_op.create_index('ix_feedback_team_status_votes', ['team_id', 'status', 'vote_count', 'number'], unique=False)
 
     with op.batch_alter_table('loop_notice', schema=None) as batch_op:
         batch_op.create_index('ix_loop_notice_team_sent', ['team_id', 'sent_at'], unique=False)
