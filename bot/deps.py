@@ -9,10 +9,15 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.pool import ListenerPool
+from bot.pool import BackgroundPool, ListenerPool
 from bot.settings import Settings
 from bot.slack import make_client
 from storage.db import SessionScope, make_engine, session_factory
+
+# Slow after-ack work per process: few threads (CPU-bound work gains nothing from more under
+# the GIL), and a backlog beyond which extras such as duplicate offers are skipped.
+BACKGROUND_THREADS = 2
+BACKGROUND_QUEUE = 200
 
 
 def utc_now() -> datetime:
@@ -37,6 +42,7 @@ class Deps:
     session_scope: SessionScope
     client: WebClient
     listeners: ListenerPool
+    background: BackgroundPool
     now: Callable[[], datetime] = utc_now
     clock: ClockState = field(default_factory=ClockState)
 
@@ -50,5 +56,6 @@ def build_deps(settings: Settings, *, now: Callable[[], datetime] = utc_now) -> 
         session_scope=session_factory(engine),
         client=make_client(settings.slack_api_url, settings.slack_bot_token),
         listeners=ListenerPool(settings.listener_threads),
+        background=BackgroundPool(BACKGROUND_THREADS, max_queued=BACKGROUND_QUEUE),
         now=now,
     )

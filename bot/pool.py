@@ -1,4 +1,10 @@
-"""The listener pool: Bolt runs listeners here, after the ack; it knows when it is idle."""
+"""Thread pools that know when they are idle.
+
+The listener pool runs Bolt's listeners (acks and quick work). The background pool runs the
+slow work after an ack (duplicate checks, themes, charts) on a few threads with a bounded
+queue, so under load that CPU-heavy work cannot starve the threads that must ack within
+Slack's 3 seconds.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,8 @@ from typing import Any
 class ListenerPool(ThreadPoolExecutor):
     """A thread pool that counts unfinished work, so tests and the sandbox can wait for it."""
 
-    def __init__(self, max_workers: int) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="listener")
+    def __init__(self, max_workers: int, *, name: str = "listener") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=name)
         self._busy = 0
         self._idle = threading.Condition()
 
@@ -37,3 +43,19 @@ class ListenerPool(ThreadPoolExecutor):
         """Block until no listener work is left (True), or `timeout` runs out (False)."""
         with self._idle:
             return self._idle.wait_for(lambda: self._busy == 0, timeout=timeout)
+
+
+class BackgroundPool(ListenerPool):
+    """Slow work after the ack: a few threads, and a queue that drops work when it is full."""
+
+    def __init__(self, max_workers: int, *, max_queued: int) -> None:
+        super().__init__(max_workers, name="background")
+        self.max_queued = max_queued
+
+    def offer(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> bool:
+        """Queue `fn` unless the backlog is full (then False: the caller skips the extra)."""
+        with self._idle:
+            if self._busy >= self.max_queued:
+                return False
+        self.submit(fn, *args, **kwargs)
+        return True

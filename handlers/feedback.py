@@ -69,7 +69,7 @@ def register(app: App, deps: Deps) -> None:
             flows.open_form(client, command["trigger_id"], command.get("channel_id"))
         elif parsed.subcommand == "themes":
             ack(text="Looking for themes in open and recent feedback…")
-            flows.show_themes(team, respond)
+            flows.later(flows.show_themes, team, respond)
         elif answer is not None:
             ack(**flows.guard(lambda: answer(client, team, user, parsed.args)))
         else:
@@ -259,7 +259,13 @@ class FeedbackFlows:
             )
         ack(**blocks.build_feedback_card(filed))
         if filed.created:
-            self.after_filing(client, team, filed.item, respond=respond)
+            self.later(self.after_filing, client, team, filed.item, respond=respond)
+
+    def later(self, work: Any, *args: Any, **kwargs: Any) -> None:
+        """Slow work after the ack, in the background pool; skipped (and logged) when its
+        backlog is full, so acks stay fast under load."""
+        if not self.deps.background.offer(work, *args, **kwargs):
+            log.warning("background_work_skipped", work=getattr(work, "__name__", "?"))
 
     def after_filing(
         self,
@@ -376,7 +382,7 @@ class FeedbackFlows:
             )
         tell(client, channel_id=channel, user_id=user, message=blocks.build_feedback_card(filed))
         if filed.created:
-            self.after_filing(client, team, filed.item, channel_id=channel)
+            self.later(self.after_filing, client, team, filed.item, channel_id=channel)
 
     def permalink(self, client: WebClient, channel: str | None, ts: str | None) -> str | None:
         """The message's permalink, or None when Slack cannot give one."""

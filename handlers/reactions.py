@@ -84,7 +84,7 @@ def register(app: App, deps: Deps) -> None:
             message=blocks.build_capture_answer(result, created=created),
         )
         if created:
-            flows.after_filing(client, team, result.item, channel_id=channel)
+            flows.later(flows.after_filing, client, team, result.item, channel_id=channel)
         elif result.added:
             flows.refresh_card(client, team, result.item)
 

@@ -67,8 +67,12 @@ class Sandbox:
 
     def settle(self, timeout: float = 15.0) -> None:
         """Wait until the bot has finished the work it does after its acks."""
-        if not self.deps.listeners.wait_idle(timeout):
-            raise TimeoutError("the bot is still busy")
+        # Listeners may queue background work and background work may not; twice covers both.
+        for _ in range(2):
+            if not (
+                self.deps.listeners.wait_idle(timeout) and self.deps.background.wait_idle(timeout)
+            ):
+                raise TimeoutError("the bot is still busy")
 
     def stop(self) -> None:
         """Stop serving and close the database pool."""

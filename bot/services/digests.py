@@ -43,7 +43,7 @@ from bot.summarize import Completer, Message
 from bot.summarize import Summary as TextSummary
 from storage import digests as store
 from storage import rituals as tasks
-from storage.models import DigestSubscription
+from storage.models import DigestSubscription, Feedback
 
 SUBCOMMANDS = ("subscribe", "unsubscribe", "preview", "now", "help")
 DEFAULT_SCHEDULE = "every mon at 9:00"
@@ -592,8 +592,8 @@ def gather(*, session: Session, team_id: str, now: datetime, tz: str) -> Facts:
         kpi_count=len(kpis),
         any_feedback=bool(numbers.filed) or store.has_feedback(session=session, team_id=team_id),
         feedback=numbers,
-        recent=tuple(feedback_service.to_items(session, recent_rows)),
-        top_items=tuple(feedback_service.to_items(session, top_rows)),
+        recent=tuple(shown_item(row) for row in recent_rows),
+        top_items=tuple(shown_item(row) for row in top_rows),
         any_rituals=bool(held) or store.has_rituals(session=session, team_id=team_id),
         rituals=tuple(RitualHeld(*row) for row in held),
         rsvps=store.rsvp_counts(session=session, team_id=team_id, start=start, end=end),
@@ -603,6 +603,28 @@ def gather(*, session: Session, team_id: str, now: datetime, tz: str) -> Facts:
         overdue_actions=overdue,
         any_tools=bool(renewals) or store.has_tools(session=session, team_id=team_id),
         renewals=tuple(renewals),
+    )
+
+
+def shown_item(row: Feedback) -> FeedbackItem:
+    """What the digest needs of an item (no tags: they are not shown, and reading them for
+    a long list of items is one more query)."""
+    return FeedbackItem(
+        number=row.number,
+        text=row.text,
+        reporter_id=row.reporter_id,
+        channel_id=row.channel_id,
+        tags=(),
+        customer=row.customer,
+        area=row.area,
+        urgency=row.urgency,
+        status=row.status,
+        created_at=row.created_at,
+        permalink=row.permalink,
+        votes=row.vote_count,
+        owner_id=row.owner_id,
+        first_triaged_at=row.first_triaged_at,
+        closed_at=row.closed_at,
     )
 
 
