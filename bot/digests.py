@@ -216,23 +216,28 @@ def run_scheduled(deps: Deps, team_id: str, key: str, payload: dict[str, Any]) -
         log.info("digest_run_dropped", team=team_id, key=key)
         return False
     subscription = run.subscription
-    report = make_report(
-        deps,
-        deps.client,
-        team_id=team_id,
-        end=run.at,
-        tz=subscription.tz,
-        channel_id=subscription.channel_id,
-        with_channel_summary=subscription.with_channel_summary,
-    )
-    ts = deliver(
-        deps,
-        deps.client,
-        team_id=team_id,
-        channel_id=subscription.channel_id,
-        key=key,
-        report=report,
-    )
+    try:
+        report = make_report(
+            deps,
+            deps.client,
+            team_id=team_id,
+            end=run.at,
+            tz=subscription.tz,
+            channel_id=subscription.channel_id,
+            with_channel_summary=subscription.with_channel_summary,
+        )
+        ts = deliver(
+            deps,
+            deps.client,
+            team_id=team_id,
+            channel_id=subscription.channel_id,
+            key=key,
+            report=report,
+        )
+    except Exception as err:
+        # The clock goes on with its other work; the failure is in the logs.
+        log.error("digest_failed", team=team_id, key=key, error=str(err)[:200], exc_info=err)
+        return False
     with deps.session_scope() as session:
         service.run_posted(
             session=session,

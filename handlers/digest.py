@@ -145,14 +145,18 @@ class DigestFlows:
         """`/digest preview`: ack at once, then this week's digest, only for the caller."""
         ack(**blocks.build_working("Putting this week's digest together, just for you…"))
         team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
-        message = jobs.preview(
-            self.deps,
-            client,
-            team_id=team,
-            channel_id=channel,
-            tz=self.viewer_tz(client, team, user),
-            subscription=self.subscription(team, channel),
-        )
+        try:
+            message = jobs.preview(
+                self.deps,
+                client,
+                team_id=team,
+                channel_id=channel,
+                tz=self.viewer_tz(client, team, user),
+                subscription=self.subscription(team, channel),
+            )
+        except Exception as err:
+            self.failed(respond, team, user, "preview", err)
+            return
         respond(response_type="ephemeral", replace_original=False, **message)
 
     def now(self, ack: Ack, client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
@@ -178,3 +182,16 @@ class DigestFlows:
             respond(
                 response_type="ephemeral", replace_original=False, **blocks.build_problem(str(err))
             )
+        except Exception as err:
+            self.failed(respond, team, user, "now", err)
+
+    def failed(self, respond: Respond, team: str, user: str, what: str, err: Exception) -> None:
+        """After the ack, an unexpected failure: logged, and the person is told."""
+        log.error("digest_command_failed", team=team, user=user, sub=what, exc_info=err)
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            **blocks.build_problem(
+                "Something went wrong putting the digest together. Try again in a moment."
+            ),
+        )

@@ -192,8 +192,7 @@ def largest_report() -> DigestReport:
         open_actions=10**6,
         overdue_actions=10**6,
         renewals=tuple(
-            tool(n, (HOSTILE * 3)[:64], date(2026, 12, 1), "U0002", "$99,999/mo")
-            for n in range(10)
+            tool(n, (HOSTILE * 3)[:64], date(2026, 12, 1), "U0002", "$99,999/mo") for n in range(10)
         ),
         names={"U0001": HOSTILE * 10, "U0002": HOSTILE * 10},
         tldr=text * 10,
