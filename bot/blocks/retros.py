@@ -103,8 +103,9 @@ def _action_line(action: ActionInfo, names: Mapping[str, str], today: date) -> s
 
 
 def _card_line(card: Card, names: Mapping[str, str]) -> str:
-    who = f" — {escape(names.get(card.author_id, card.author_id))}" if card.author_id else ""
-    return f"{safe_mrkdwn(card.text)}{who} · *{card.votes}* :arrow_up_small:"
+    # Votes and author first: a long card is cut at its end, never losing who or how many.
+    who = f"{escape(names.get(card.author_id, card.author_id))}: " if card.author_id else ""
+    return f"*{card.votes}* :arrow_up_small: · {who}{safe_mrkdwn(card.text)}"
 
 
 def build_board(board: Board, names: Mapping[str, str], *, today: date) -> dict[str, Any]:

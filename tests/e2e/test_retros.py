@@ -143,7 +143,7 @@ def test_full_retro(bot: Sandbox, engine: Engine) -> None:
     assert "revealed already" in ephemerals(bot, "U0002")[-1]
     revealed = shown(bot)
     assert "Too many meetings" in revealed and "Carol" not in revealed
-    assert "Shipped the export fix — Bob Martin" in revealed
+    assert "Bob Martin: Shipped the export fix" in revealed
     retro_id = board(bot)["blocks"][-1]["elements"][0]["value"].split(":")[0]
     meetings = vote_button_for(bot, "Too many meetings")
     demo = vote_button_for(bot, "Demo day")
