@@ -76,6 +76,8 @@ def seed_demo(deps: Deps, workspace: Workspace, *, team_id: str = "T0001") -> bo
     _seed_feedback(deps, team_id, now, rng)
     _seed_rituals(deps, team_id, now)
     _seed_retro(deps, team_id, now)
+    _seed_kpis(deps, team_id, now, rng)
+    _seed_stack(deps, team_id, now)
     return True
 
 
@@ -229,6 +231,77 @@ def _seed_retro(deps: Deps, team_id: str, now: datetime) -> None:
             is_ops=True,
             now=started,
         )
+
+
+KPIS = (
+    (
+        'activation unit:% target:">=40" channel:<#C0001> "Share of signups active in week 1"',
+        32.0,
+        0.22,
+    ),
+    ('nps target:">=30" "Net promoter score from the in-app survey"', 24.0, 0.18),
+    (
+        'time_to_triage unit:h target:"<=48" "Median hours from feedback to first triage"',
+        70.0,
+        -0.45,
+    ),
+)
+TOOLS = (
+    'Figma owner:<@U0003> purpose:design cost:"$45/mo" renewal:{soon} url:<https://figma.com>',
+    'Amplitude owner:<@U0001> purpose:analytics cost:"12000 EUR/yr" renewal:{later} '
+    "url:<https://amplitude.com>",
+    'Productboard owner:<@U0002> purpose:"product management" cost:"$1200/yr" renewal:{later2}',
+    'Miro owner:<@U0004> purpose:design cost:"€16/month"',
+)
+
+
+def _seed_kpis(deps: Deps, team_id: str, now: datetime, rng: random.Random) -> None:
+    from bot.services import kpis
+
+    today = now.date()
+    for line, start, trend in KPIS:
+        definition = kpis.parse_definition(tokenize(line))
+        with deps.session_scope() as session:
+            kpis.define_kpi(
+                session=session, team_id=team_id, definition=definition, user_id="U0001", now=now
+            )
+            value = start
+            for week in range(52, -1, -1):
+                value += trend + rng.uniform(-1.5, 1.5)
+                kpis.record_value(
+                    session=session,
+                    team_id=team_id,
+                    name=definition.name,
+                    value=f"{max(value, 0):.1f}",
+                    on=today - timedelta(weeks=week),
+                    source="demo",
+                    recorded_by="U0001",
+                    now=now,
+                    alerts=False,
+                )
+
+
+def _seed_stack(deps: Deps, team_id: str, now: datetime) -> None:
+    from bot.services import stack
+
+    today = now.date()
+    dates = {
+        "soon": today + timedelta(days=12),
+        "later": today + timedelta(days=25),
+        "later2": today + timedelta(days=140),
+    }
+    for line in TOOLS:
+        text = line.format(**{k: v.isoformat() for k, v in dates.items()})
+        request = stack.parse_request(tokenize(text), subcommand="add", actor="U0001", today=today)
+        with deps.session_scope() as session:
+            stack.add_tool(
+                session=session,
+                team_id=team_id,
+                request=request,
+                actor="U0001",
+                now=now,
+                tz="Europe/Berlin",
+            )
 
 
 def _seed_thread(workspace: Workspace) -> None:
