@@ -304,6 +304,13 @@ def _resolve_channel(ws: Workspace, channel_id: str) -> str:
     return ws.channel(channel_id).id
 
 
+@method("apps.connections.open")
+def apps_connections_open(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    if not ws.socket_url:
+        raise SlackApiFailure("socket_mode_not_enabled")
+    return {"url": ws.socket_url}
+
+
 @method("chat.postMessage")
 def chat_post_message(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     channel = _resolve_channel(ws, str(args.get("channel", "")))

@@ -192,6 +192,8 @@ class Workspace:
         self.response_urls: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self._last_ts = 0.0
+        # Where apps.connections.open sends Socket Mode clients (tests run a server there).
+        self.socket_url: str | None = None
 
     # ----------------------------------------------------------------- bookkeeping
 
