@@ -97,7 +97,10 @@ def serve(
 def _migrate_if_sqlite(settings: Settings) -> None:
     # SQLite is the zero-setup default; PostgreSQL installs migrate in the release phase.
     if settings.database_url.startswith("sqlite"):
-        _migrate(settings)
+        from storage.schema_check import sqlite_is_current
+
+        if not sqlite_is_current(settings.database_url):
+            _migrate(settings)
 
 
 def _start_clock_process() -> Any:

@@ -36,3 +36,18 @@ def test_every_table_carries_the_team_id(engine: Engine) -> None:
     for table in SQLModel.metadata.sorted_tables:  # the FTS index is keyed by feedback.id
         columns = {column["name"] for column in inspector.get_columns(table.name)}
         assert "team_id" in columns, table.name
+
+
+def test_revision_ids_are_file_numbers_so_the_startup_check_holds(engine: Engine) -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config
+    from storage.schema_check import head_revision, sqlite_is_current
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    for revision in script.walk_revisions():
+        assert revision.path.split("/")[-1].startswith(f"{revision.revision}_")
+    assert head_revision() == script.get_current_head()
+    if engine.dialect.name == "sqlite":
+        assert sqlite_is_current(str(engine.url)) is True
+    assert sqlite_is_current("sqlite:////nonexistent/x.db") is False
