@@ -291,7 +291,7 @@ def build_standup_report(
     """One compiled report; people who did not answer are listed by name, never pinged."""
     info = occurrence.ritual
     blocks: list[dict[str, Any]] = [
-        _section(f":sunrise: {_title(info)} · {when(occurrence.scheduled_at, info.tz)}")
+        _section(f"{_title(info)} · {when(occurrence.scheduled_at, info.tz)}")
     ]
     for answer in answers[:40]:
         parts = [f"*{escape(names.get(answer.user_id, answer.user_id))}*"]

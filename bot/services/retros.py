@@ -339,7 +339,8 @@ def summarize(current: Board) -> str:
             if themes:
                 lines.append("  themes: " + ", ".join(t.name for t in themes))
         for card in cards[:3]:
-            lines.append(f"  • {card.text} ({card.votes} votes)")
+            votes = "1 vote" if card.votes == 1 else f"{card.votes} votes"
+            lines.append(f"  • {card.text} ({votes})")
     if not lines:
         lines.append("No cards this time.")
     return "\n".join(lines)

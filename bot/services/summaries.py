@@ -460,7 +460,8 @@ def load_summary(
         return None
     thread_ts = None if row.scope.startswith("channel:") else row.scope
     conversation = Conversation(row.channel_id, row.scope, (), thread_ts=thread_ts)
-    return _stored(row, conversation, cached=True)
+    # Posting what was just shown is not a reuse: no "no new messages since" note.
+    return _stored(row, conversation, cached=False)
 
 
 def window_of(scope: str) -> timedelta | None:

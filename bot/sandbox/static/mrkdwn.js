@@ -291,11 +291,8 @@
     if (obj == null) return el(tag);
     if (typeof obj === "string") return renderMrkdwn(obj, ctx, tag);
     if (obj.type === "mrkdwn") {
-      if (obj.verbatim) {
-        const node = el(tag, "mrkdwn");
-        node.appendChild(document.createTextNode(decodeEntities(obj.text || "")));
-        return node;
-      }
+      // verbatim only turns off Slack's automatic linking of bare names and URLs, which
+      // this renderer never does: formatting and <...> markup render the same either way.
       return renderMrkdwn(obj.text || "", ctx, tag);
     }
     const text = String(obj.text == null ? "" : obj.text);
