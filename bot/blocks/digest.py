@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks import stack as stack_blocks
 from bot.blocks.feedback import STATUS_EMOJI, STATUS_LABELS
+from bot.blocks.kit import context as _context
+from bot.blocks.kit import section as _section
 from bot.blocks.kpi import STATUS_LINE
 from bot.blocks.usage import Usage
 from bot.services.digests import (
@@ -90,20 +92,6 @@ def safe(text: str, names: Mapping[str, str] | None = None) -> str:
     """User or model text for mrkdwn: plain names, no broadcasts, escaped."""
     text = plain_names(text, dict(names or {}))
     return escape(_BROADCAST.sub(lambda m: "@" + _WORD_JOINER + m.group(1), text))
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)},
-    }
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}],
-    }
 
 
 def _divider() -> dict[str, Any]:

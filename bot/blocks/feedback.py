@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.blocks.kit import button as _button
+from bot.blocks.kit import context as _context
+from bot.blocks.kit import field as _field
+from bot.blocks.kit import metadata as _metadata
+from bot.blocks.kit import plain as _plain
+from bot.blocks.kit import section as _section
 from bot.blocks.usage import Usage
 from bot.services.feedback import (
     STATUSES,
@@ -19,15 +24,11 @@ from bot.services.feedback import (
     VoteResult,
 )
 from bot.text import (
-    BUTTON_TEXT_MAX,
-    FIELD_TEXT_MAX,
     OPTION_TEXT_MAX,
-    PRIVATE_METADATA_MAX,
     SECTION_TEXT_MAX,
     escape,
     safe_mrkdwn,
     truncate,
-    truncate_plain,
 )
 
 FEEDBACK_MODAL = "feedback_modal"
@@ -95,53 +96,6 @@ STATUS_EMOJI = {
     "merged": ":twisted_rightwards_arrows:",
 }
 _URGENCY_EMOJI = {"low": ":white_circle:", "normal": ":large_blue_circle:", "high": ":red_circle:"}
-
-
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)},
-        **extra,
-    }
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}],
-    }
-
-
-def _field(label: str, value: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": truncate(f"*{label}*\n{value}", FIELD_TEXT_MAX)}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {
-            "type": "plain_text",
-            "text": truncate_plain(text, BUTTON_TEXT_MAX),
-            "emoji": True,
-        },
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
-def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate_plain(text, limit), "emoji": True}
-
-
-def _metadata(metadata: Mapping[str, Any]) -> str:
-    # Only ids go in here; cutting JSON to fit would corrupt it, so refuse instead.
-    encoded = json.dumps(dict(metadata))
-    if len(encoded) > PRIVATE_METADATA_MAX:
-        raise ValueError("private_metadata over Slack's 3000 characters")
-    return encoded
 
 
 def _name(names: Mapping[str, str], user_id: str | None) -> str:

@@ -6,7 +6,6 @@ lines and a "See all" button opens a modal with more (also within 100 blocks).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,11 @@ from typing import Any
 from bot.blocks import stack as stack_blocks
 from bot.blocks.feedback import STATUS_EMOJI, STATUS_LABELS, headline
 from bot.blocks.feedback import _triage_blocks as triage_blocks  # the queue's own controls
+from bot.blocks.kit import button as _button
+from bot.blocks.kit import context as _context
+from bot.blocks.kit import metadata as _metadata
+from bot.blocks.kit import plain as _plain
+from bot.blocks.kit import section as _section
 from bot.blocks.kpi import STATUS_LINE
 from bot.blocks.rituals import KIND_EMOJI, RSVP_LABELS, when
 from bot.services.feedback import FeedbackItem
@@ -35,16 +39,13 @@ from bot.services.rituals import RitualInfo
 from bot.services.stack import ToolInfo
 from bot.services.team_settings import TeamConfig
 from bot.text import (
-    BUTTON_TEXT_MAX,
     HEADER_TEXT_MAX,
     MODAL_TITLE_MAX,
-    PRIVATE_METADATA_MAX,
     SECTION_TEXT_MAX,
     VIEW_BLOCKS_MAX,
     escape,
     safe_mrkdwn,
     truncate,
-    truncate_plain,
 )
 
 ACTION_SEE_ALL = "home_see_all"
@@ -77,37 +78,6 @@ def _header(text: str) -> dict[str, Any]:
         "type": "header",
         "text": _plain(text, HEADER_TEXT_MAX),
     }
-
-
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)},
-        **extra,
-    }
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}],
-    }
-
-
-def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate_plain(text, limit), "emoji": True}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": _plain(text, BUTTON_TEXT_MAX),
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def _see_all(what: str, label: str | None = None) -> dict[str, Any]:
@@ -350,13 +320,6 @@ def _settings_blocks(ops: OpsPanel, names: Mapping[str, str]) -> list[dict[str, 
 
 
 # ---------------------------------------------------------------------------- modals
-
-
-def _metadata(data: Mapping[str, Any]) -> str:
-    encoded = json.dumps(dict(data))
-    if len(encoded) > PRIVATE_METADATA_MAX:
-        raise ValueError("private_metadata over Slack's 3000 characters")
-    return encoded
 
 
 def build_list_modal(

@@ -6,6 +6,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from bot.blocks.kit import button as _button
+from bot.blocks.kit import context as _context
+from bot.blocks.kit import field as _field
+from bot.blocks.kit import section as _section
 from bot.blocks.usage import Usage
 from bot.services.kpis import (
     CHART_WEEKS,
@@ -19,14 +23,11 @@ from bot.services.kpis import (
     format_delta,
 )
 from bot.text import (
-    BUTTON_TEXT_MAX,
-    FIELD_TEXT_MAX,
     MESSAGE_BLOCKS_MAX,
     SECTION_TEXT_MAX,
     escape,
     safe_mrkdwn,
     truncate,
-    truncate_plain,
 )
 
 ACTION_DELETE = "kpi_delete_confirm"
@@ -76,41 +77,6 @@ STATUS_LINE = {
 def format_day(day: date) -> str:
     """Fri 20 Nov 2026."""
     return f"{day:%a} {day.day} {day:%b %Y}"
-
-
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)},
-        **extra,
-    }
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}],
-    }
-
-
-def _field(label: str, value: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": truncate(f"*{label}*\n{value}", FIELD_TEXT_MAX)}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {
-            "type": "plain_text",
-            "text": truncate_plain(text, BUTTON_TEXT_MAX),
-            "emoji": True,
-        },
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def _name(kpi: KpiInfo) -> str:

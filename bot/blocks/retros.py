@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from bot.blocks.kit import button as _button
+from bot.blocks.kit import context as _context
+from bot.blocks.kit import plain as _plain
+from bot.blocks.kit import section as _section
 from bot.blocks.usage import Usage
 from bot.services.retros import ACTION_COLUMN, COLUMNS, ActionInfo, Board, Card
 from bot.text import (
-    BUTTON_TEXT_MAX,
-    SECTION_TEXT_MAX,
     escape,
     safe_mrkdwn,
-    truncate,
-    truncate_plain,
 )
 
 CARD_MODAL = "retro_card_modal"
@@ -51,45 +51,6 @@ COLUMN_EMOJI = {
     "idea": ":bulb:",
     ACTION_COLUMN: ":white_check_mark:",
 }
-
-
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)},
-        **extra,
-    }
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}],
-    }
-
-
-def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate_plain(text, limit), "emoji": True}
-
-
-def _button(
-    text: str,
-    action_id: str,
-    value: str,
-    style: str | None = None,
-    confirm: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": _plain(text, BUTTON_TEXT_MAX),
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    if confirm:
-        button["confirm"] = confirm
-    return button
 
 
 def _action_line(action: ActionInfo, names: Mapping[str, str], today: date) -> str:

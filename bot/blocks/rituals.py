@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.blocks.kit import button as _button
+from bot.blocks.kit import context as _context
+from bot.blocks.kit import metadata as _metadata
+from bot.blocks.kit import plain as _plain
+from bot.blocks.kit import section as _section
 from bot.blocks.usage import Usage
 from bot.services.rituals import KINDS, RSVP_KINDS, OccurrenceInfo, RitualInfo
 from bot.text import (
-    BUTTON_TEXT_MAX,
     OPTION_TEXT_MAX,
-    PRIVATE_METADATA_MAX,
-    SECTION_TEXT_MAX,
     escape,
     safe_mrkdwn,
     truncate,
-    truncate_plain,
 )
 from storage.models import StandupAnswer
 
@@ -80,48 +80,10 @@ def when(at: datetime, tz: str) -> str:
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} ({tz})"
 
 
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)},
-        **extra,
-    }
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}],
-    }
-
-
-def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate_plain(text, limit), "emoji": True}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": _plain(text, BUTTON_TEXT_MAX),
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
 def _people(names: Mapping[str, str], ids: Sequence[str], limit: int = 20) -> str:
     shown = ", ".join(escape(names.get(i, i)) for i in ids[:limit])
     more = len(ids) - limit
     return shown + (f" and {more} more" if more > 0 else "")
-
-
-def _metadata(data: Mapping[str, Any]) -> str:
-    encoded = json.dumps(dict(data))
-    if len(encoded) > PRIVATE_METADATA_MAX:
-        raise ValueError("private_metadata over Slack's 3000 characters")
-    return encoded
 
 
 def _title(info: RitualInfo) -> str:

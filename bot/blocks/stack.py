@@ -7,6 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bot.blocks.kit import button as _button
+from bot.blocks.kit import context as _context
+from bot.blocks.kit import field as _field
+from bot.blocks.kit import section as _section
 from bot.blocks.usage import Usage
 from bot.services.stack import (
     UNSPECIFIED,
@@ -17,14 +21,11 @@ from bot.services.stack import (
     format_money,
 )
 from bot.text import (
-    BUTTON_TEXT_MAX,
-    FIELD_TEXT_MAX,
     MESSAGE_BLOCKS_MAX,
     SECTION_TEXT_MAX,
     escape,
     safe_mrkdwn,
     truncate,
-    truncate_plain,
 )
 
 ACTION_REMOVE = "stack_remove_confirm"
@@ -59,37 +60,6 @@ STACK_USAGE = Usage(
         "free. Owners get a DM 30 and 7 days before a renewal.",
     ),
 )
-
-
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)},
-        **extra,
-    }
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}],
-    }
-
-
-def _field(label: str, value: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": truncate(f"*{label}*\n{value}", FIELD_TEXT_MAX)}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": truncate_plain(text, BUTTON_TEXT_MAX)},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def format_day(day: date) -> str:

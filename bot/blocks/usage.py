@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.text import SECTION_TEXT_MAX, escape, truncate
+from bot.blocks.kit import section as _section
+from bot.text import escape
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,3 @@ def build_usage_card(
     if problem:
         fallback = f"I couldn't read {fragment or 'that'}: {problem}. " + fallback
     return {"text": fallback, "blocks": blocks}
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}}

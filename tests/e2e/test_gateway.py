@@ -48,22 +48,23 @@ def test_slack_errors_are_not_retried(sandbox: Sandbox) -> None:
 
 
 def test_connection_errors_are_retried() -> None:
-    # A port that refuses connections: every attempt fails at connect, and is retried.
+    # A port bound but never listening refuses every connection: each attempt fails at
+    # connect and is retried. Keeping it bound means no other process can take it meanwhile.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = make_client(f"http://127.0.0.1:{port}/api/", "xoxb-1")
-    attempts: list[int] = []
-    handler = client.retry_handlers[0]
-    original = handler.can_retry
+        client = make_client(f"http://127.0.0.1:{port}/api/", "xoxb-1")
+        attempts: list[int] = []
+        handler = client.retry_handlers[0]
+        original = handler.can_retry
 
-    def counting(**kwargs: object) -> bool:
-        attempts.append(1)
-        return original(**kwargs)  # type: ignore[arg-type]
+        def counting(**kwargs: object) -> bool:
+            attempts.append(1)
+            return original(**kwargs)  # type: ignore[arg-type]
 
-    handler.can_retry = counting  # type: ignore[method-assign]
-    with pytest.raises(Exception):  # noqa: B017  (urllib's URLError once retries run out)
-        client.auth_test()
+        handler.can_retry = counting  # type: ignore[method-assign]
+        with pytest.raises(Exception):  # noqa: B017  (urllib's URLError once retries run out)
+            client.auth_test()
     assert len(attempts) == 4  # three retries allowed, the fourth failure gives up
 
 
