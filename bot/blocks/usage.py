@@ -39,5 +39,6 @@ def build_usage_card(
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(note)}]})
     fallback = f"{usage.command}: {usage.summary}"
     if problem:
-        fallback = f"I couldn't read {fragment or 'that'}: {problem}. " + fallback
+        # The fallback text is shown too (notifications, screen readers): as safe as blocks.
+        fallback = f"I couldn't read {escape(fragment or 'that')}: {escape(problem)}. " + fallback
     return {"text": fallback, "blocks": blocks}
