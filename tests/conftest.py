@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from bot.logs import configure_logging
 from bot.sandbox.server import Sandbox, start_sandbox
 from bot.settings import Settings
 from storage.db import make_engine, migrate
+from tests.e2e.helpers import FakeClock
 
 configure_logging("WARNING")
 
@@ -96,6 +98,23 @@ def sandbox(settings: Settings, engine: Engine) -> Iterator[Sandbox]:
     """The bot and the emulated Slack, running on a free port for one test."""
     running = start_sandbox(settings)
     # Each act returns once the bot has also done its work after the ack.
+    running.sender.settle = running.settle
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The bot's "now" for a test that moves time: Wed 25 Nov 2026, 08:00 UTC."""
+    return FakeClock(datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def bot(settings: Settings, engine: Engine, clock: FakeClock) -> Iterator[Sandbox]:
+    """A sandbox whose clock the test moves; the test runs the clock's reconcile itself."""
+    running = start_sandbox(settings, now=clock)
     running.sender.settle = running.settle
     try:
         yield running

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -95,3 +97,29 @@ def find_block_action(message: dict[str, Any], action_id: str) -> dict[str, Any]
             if element.get("action_id") == action_id:
                 return {**element, "block_id": block.get("block_id")}
     raise AssertionError(f"no {action_id} in message")
+
+
+class FakeClock:
+    """'Now' for the bot, moved by the test (see the `clock` and `bot` fixtures)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        self.lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            return self.at
+
+    def set(self, at: datetime) -> None:
+        with self.lock:
+            self.at = at
+
+
+def tick(bot: Sandbox, at: datetime, clock: FakeClock) -> int:
+    """Move the bot's clock to `at`, run the clock's reconcile, wait for the bot's work."""
+    from bot.scheduling import Clock
+
+    clock.set(at)
+    ran = Clock(bot.deps).reconcile()
+    bot.settle()
+    return ran

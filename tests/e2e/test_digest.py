@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,12 +15,11 @@ from sqlmodel import Session, col, select
 
 from bot import digests as jobs
 from bot.deps import build_deps
-from bot.sandbox.server import Sandbox, start_sandbox
+from bot.sandbox.server import Sandbox
 from bot.scheduling import Clock
 from bot.services.roles import OPS_ONLY
-from bot.settings import Settings
 from storage.models import DigestRun, DigestSubscription, ScheduledTask
-from tests.e2e.helpers import ephemerals, text_of
+from tests.e2e.helpers import FakeClock, ephemerals, text_of, tick
 from tests.unit.test_digest_service import RUN, seed_week
 
 pytestmark = pytest.mark.e2e
@@ -30,45 +28,6 @@ pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SUBSCRIBE = "/digest subscribe <#C0003|squad-a> weekly on mon at 9:00"
-
-
-class FakeClock:
-    """'Now' for the bot, moved by the test."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-        self.lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self.lock:
-            return self.at
-
-    def set(self, at: datetime) -> None:
-        with self.lock:
-            self.at = at
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot(settings: Settings, engine: Engine, clock: FakeClock) -> Iterator[Sandbox]:
-    """A sandbox whose clock the test moves; reconcile is called by the test."""
-    running = start_sandbox(settings, now=clock)
-    running.sender.settle = running.settle
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-def tick(bot: Sandbox, at: datetime, clock: FakeClock) -> int:
-    clock.set(at)
-    ran = Clock(bot.deps).reconcile()
-    bot.settle()
-    return ran
 
 
 def answer(bot: Sandbox, user: str, channel: str, line: str) -> str:

@@ -4,8 +4,6 @@ and revoked from its settings, team settings, and "See all" modals."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,49 +11,17 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.sandbox.server import Sandbox, start_sandbox
+from bot.sandbox.server import Sandbox
 from bot.scheduling import Clock
 from bot.services.roles import OPS_ONLY
 from bot.services.team_settings import team_settings
-from bot.settings import Settings
 from storage.models import OpsGrant, TeamSettings
-from tests.e2e.helpers import dms, ephemerals, item, text_input, top_view
+from tests.e2e.helpers import FakeClock, dms, ephemerals, item, text_input, top_view
 
 pytestmark = pytest.mark.e2e
 
 # Wednesday 25 Nov 2026, 08:00 UTC (09:00 in Berlin, Ann's timezone).
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """'Now' for the bot, moved by the test."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-        self.lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self.lock:
-            return self.at
-
-    def set(self, at: datetime) -> None:
-        with self.lock:
-            self.at = at
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot(settings: Settings, engine: Engine, clock: FakeClock) -> Iterator[Sandbox]:
-    running = start_sandbox(settings, now=clock)
-    running.sender.settle = running.settle
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def home(bot: Sandbox, user: str, *, open_it: bool = True) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -11,31 +10,14 @@ import pytest
 from sqlalchemy import Engine, String, inspect, select, text
 from sqlmodel import Session, SQLModel
 
-from bot.sandbox.server import Sandbox, start_sandbox
+from bot.sandbox.server import Sandbox
 from bot.scheduling import Clock
-from bot.settings import Settings
 from storage.models import Retro, RetroAction, RetroItem, RetroVote
-from tests.e2e.helpers import ephemerals, find_block_action, text_input, top_view
-from tests.e2e.test_rituals import FakeClock
+from tests.e2e.helpers import FakeClock, ephemerals, find_block_action, text_input, top_view
 
 pytestmark = pytest.mark.e2e
 
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot(settings: Settings, engine: Engine, clock: FakeClock) -> Iterator[Sandbox]:
-    running = start_sandbox(settings, now=clock)
-    running.sender.settle = running.settle
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def board(bot: Sandbox, channel: str = "C0003") -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,51 +16,20 @@ from bot.sandbox.workspace import Fault
 from bot.scheduling import Clock
 from bot.settings import Settings
 from storage.models import Outbox, Ritual, RitualOccurrence
-from tests.e2e.helpers import dms, ephemerals, find_block_action, text_input, top_view
+from tests.e2e.helpers import (
+    FakeClock,
+    dms,
+    ephemerals,
+    find_block_action,
+    text_input,
+    tick,
+    top_view,
+)
 
 pytestmark = pytest.mark.e2e
 
 # Wednesday 25 Nov 2026, 08:00 UTC (09:00 in Berlin, Ann's timezone).
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """'Now' for the bot, moved by the test."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-        self.lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self.lock:
-            return self.at
-
-    def set(self, at: datetime) -> None:
-        with self.lock:
-            self.at = at
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot(settings: Settings, engine: Engine, clock: FakeClock) -> Iterator[Sandbox]:
-    """A sandbox whose clock the test moves; reconcile is called by the test."""
-    running = start_sandbox(settings, now=clock)
-    running.sender.settle = running.settle
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-def tick(bot: Sandbox, at: datetime, clock: FakeClock) -> int:
-    clock.set(at)
-    ran = Clock(bot.deps).reconcile()
-    bot.settle()
-    return ran
 
 
 def channel_posts(bot: Sandbox, channel: str) -> list[dict]:

@@ -4,56 +4,21 @@ renewal DMs 30 and 7 days before, each sent once whatever the clock does."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.sandbox.server import Sandbox, start_sandbox
-from bot.scheduling import Clock
+from bot.sandbox.server import Sandbox
 from bot.services.roles import OPS_ONLY
-from bot.settings import Settings
 from storage.models import ScheduledTask, StackTool
-from tests.e2e.helpers import dms, ephemerals, find_block_action, text_of
+from tests.e2e.helpers import FakeClock, dms, ephemerals, find_block_action, text_of, tick
 
 pytestmark = pytest.mark.e2e
 
 # Wednesday 25 Nov 2026, 08:00 UTC.
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """'Now' for the bot, moved by the test."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-        self.lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self.lock:
-            return self.at
-
-    def set(self, at: datetime) -> None:
-        with self.lock:
-            self.at = at
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot(settings: Settings, engine: Engine, clock: FakeClock) -> Iterator[Sandbox]:
-    running = start_sandbox(settings, now=clock)
-    running.sender.settle = running.settle
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def stack(bot: Sandbox, user: str, text: str, channel: str = "C0002") -> str:
@@ -64,12 +29,6 @@ def stack(bot: Sandbox, user: str, text: str, channel: str = "C0002") -> str:
 def tools(engine: Engine) -> list[StackTool]:
     with Session(engine) as session:
         return list(session.exec(select(StackTool).order_by(StackTool.team_id, StackTool.id)))
-
-
-def tick(bot: Sandbox, clock: FakeClock, at: datetime) -> None:
-    clock.set(at)
-    Clock(bot.deps).reconcile()
-    bot.settle()
 
 
 FIGMA = (
@@ -224,23 +183,23 @@ def test_owner_gets_a_dm_30_and_7_days_before_once_each(
         keys = sorted(t.key for t in session.exec(select(ScheduledTask)))
     assert keys == [f"renewal:{figma}:2027-01-24:30", f"renewal:{figma}:2027-01-24:7"]
     thirty = datetime(2026, 12, 25, 9, 0, tzinfo=UTC)  # 09:00 in the team's zone (UTC)
-    tick(bot, clock, thirty - timedelta(minutes=2))
+    tick(bot, thirty - timedelta(minutes=2), clock)
     assert renewal_dms(bot, "U0002") == []
-    tick(bot, clock, thirty + timedelta(seconds=30))
-    tick(bot, clock, thirty + timedelta(minutes=1))
+    tick(bot, thirty + timedelta(seconds=30), clock)
+    tick(bot, thirty + timedelta(minutes=1), clock)
     [first] = renewal_dms(bot, "U0002")
     assert "Figma renews in 30 days, on Sun 24 Jan 2027" in first
     assert "/stack edit Figma renewal:YYYY-MM-DD" in first
     seven = datetime(2027, 1, 17, 9, 0, tzinfo=UTC)
-    tick(bot, clock, seven + timedelta(seconds=30))
-    tick(bot, clock, seven + timedelta(minutes=1))
+    tick(bot, seven + timedelta(seconds=30), clock)
+    tick(bot, seven + timedelta(minutes=1), clock)
     later = renewal_dms(bot, "U0002")
     assert len(later) == 2 and "renews in 7 days" in later[1]
     # After the date, the tool is flagged until someone sets the next renewal.
     clock.set(datetime(2027, 1, 25, 9, 0, tzinfo=UTC))
     assert "renewal passed on Sun 24 Jan 2027 without an update" in stack(bot, "U0001", "list")
     assert "renewal passed" in stack(bot, "U0002", "show figma")
-    tick(bot, clock, datetime(2027, 1, 26, 9, 0, tzinfo=UTC))
+    tick(bot, datetime(2027, 1, 26, 9, 0, tzinfo=UTC), clock)
     assert len(renewal_dms(bot, "U0002")) == 2
     assert renewal_dms(bot, "U0001") == []
 
@@ -250,12 +209,12 @@ def test_a_close_renewal_reminds_now_and_a_changed_date_drops_old_reminders(
 ) -> None:
     stack(bot, "U0001", "add Miro renewal:2026-12-15")  # 20 days ahead, no owner
     assert "I'll DM you (there is no owner)" in ephemerals(bot, "U0001")[-1]
-    tick(bot, clock, START + timedelta(seconds=10))
-    tick(bot, clock, START + timedelta(seconds=20))
+    tick(bot, START + timedelta(seconds=10), clock)
+    tick(bot, START + timedelta(seconds=20), clock)
     [now] = renewal_dms(bot, "U0001")
     assert "Miro renews in 20 days" in now and "you added it" in now
     stack(bot, "U0001", "edit Miro renewal:2027-06-01")
-    tick(bot, clock, datetime(2026, 12, 8, 9, 0, 30, tzinfo=UTC))  # the old 7-day reminder
+    tick(bot, datetime(2026, 12, 8, 9, 0, 30, tzinfo=UTC), clock)  # the old 7-day reminder
     assert len(renewal_dms(bot, "U0001")) == 1
     with Session(engine) as session:
         outcomes = {t.key: t.outcome for t in session.exec(select(ScheduledTask))}
