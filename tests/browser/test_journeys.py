@@ -8,33 +8,19 @@ order. Screenshots of the journeys are written to docs/screenshots/journey-*.png
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright import sync_api
-from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
+from playwright.sync_api import Locator, Page, expect
 
 from bot.sandbox.demo import seed_demo
 from bot.sandbox.server import Sandbox, SandboxClock, start_sandbox
 from bot.settings import Settings
 from storage.db import make_engine, migrate
+from tests.browser.conftest import SCREENSHOTS
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-VIEWPORT: ViewportSize = {"width": 1400, "height": 900}
 ANN, BOB = "U0001", "U0002"
 FEEDBACK, GENERAL, SQUAD = "C0001", "C0002", "C0003"
 
@@ -52,44 +38,6 @@ def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     assert seed_demo(running.deps, running.workspace)
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's chromium, headless (never a downloaded browser)."""
-    assert CHROMIUM is not None, "chromium is not installed (apt-get install -y chromium)"
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def problems() -> list[str]:
-    """Console errors, uncaught exceptions and native dialogs seen by the page."""
-    return []
-
-
-@pytest.fixture
-def page(browser: Browser, problems: list[str]) -> Iterator[Page]:
-    """A fresh page at 1400x900 that records console errors, page errors and dialogs."""
-    context = browser.new_context(viewport=VIEWPORT)
-    opened = context.new_page()
-    opened.set_default_timeout(10_000)
-
-    def on_console(message: Any) -> None:
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    def on_dialog(dialog: Any) -> None:
-        problems.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    opened.on("console", on_console)
-    opened.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    opened.on("dialog", on_dialog)
-    yield opened
-    context.close()
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -6,35 +6,21 @@ is FB-1. Screenshots of the main views are written to docs/screenshots/.
 
 from __future__ import annotations
 
-import shutil
 import struct
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from playwright import sync_api
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from bot.manifest import SHORTCUTS
 from bot.sandbox.server import Sandbox, start_sandbox
 from bot.settings import Settings
 from storage.db import make_engine, migrate
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 900}
+from tests.browser.conftest import SCREENSHOTS
 
 
 @pytest.fixture(scope="module")
@@ -48,45 +34,6 @@ def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     running = start_sandbox(Settings(database_url=url, log_level="WARNING"))
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's chromium, headless (never a downloaded browser)."""
-    # `make test` installs Debian's chromium; a missing browser is a failure, not a skip.
-    assert CHROMIUM is not None, "chromium is not installed (apt-get install -y chromium)"
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def problems() -> list[str]:
-    """Console errors, uncaught exceptions and dialogs (an alert would mean injected script)."""
-    return []
-
-
-@pytest.fixture
-def page(browser: Browser, problems: list[str]) -> Iterator[Page]:
-    """A fresh page at 1400x900 that records console errors, page errors and dialogs."""
-    context = browser.new_context(viewport=VIEWPORT)
-    opened = context.new_page()
-    opened.set_default_timeout(10_000)
-
-    def on_console(message: Any) -> None:
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    def on_dialog(dialog: Any) -> None:
-        problems.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    opened.on("console", on_console)
-    opened.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    opened.on("dialog", on_dialog)
-    yield opened
-    context.close()
 
 
 def open_page(page: Page, sb: Sandbox, user: str = "U0001", channel: str = "C0001") -> None:
