@@ -19,6 +19,15 @@ SORRY = "Sorry, something went wrong on my side and nothing was changed. Please 
 def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
     """A Bolt App for `settings` with every handler registered. Nothing happens at import."""
     deps = deps or build_deps(settings)
+    many: dict[str, Any] = {}
+    if deps.installations is not None:
+        from bot import oauth
+
+        many = {
+            "oauth_settings": oauth.oauth_settings(deps),
+            "authorize": oauth.authorize(deps),
+            "user_facing_authorize_error_message": oauth.NOT_INSTALLED,
+        }
     app = App(
         signing_secret=settings.slack_signing_secret or "",
         client=deps.client,
@@ -27,6 +36,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         token_verification_enabled=False,
         listener_executor=deps.listeners,
         name="productops",
+        **many,
     )
     for module in handlers.MODULES:
         module.register(app, deps)

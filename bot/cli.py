@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 import threading
@@ -15,6 +16,8 @@ import typer
 from dotenv import load_dotenv
 
 from bot.settings import Settings, SettingsError, load_settings
+
+TEAM_ID = re.compile(r"[TE][A-Z0-9]{2,31}")
 
 cli = typer.Typer(
     name="productops",
@@ -214,6 +217,41 @@ def export_feedback(
         with out.open("w", newline="", encoding="utf-8") as sink:
             write_feedback(rows, sink, format)
         typer.echo(f"productops: wrote {len(rows)} items to {out}", err=True)
+
+
+@cli.command()
+def purge(
+    team: Annotated[str, typer.Option(help="Slack team id (T...) whose data is deleted")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Delete everything stored for one workspace (after it removed the app, or on request).
+
+    Shows what will go, asks, then deletes it in one transaction. Other workspaces are not
+    touched. Exit code 0 when done or nothing was stored, 1 when declined, 2 for a bad id.
+    """
+    if not TEAM_ID.fullmatch(team):
+        typer.echo(f"productops: --team: expected a Slack team id like T0123ABCD, got {team!r}")
+        raise typer.Exit(code=2)
+    settings = _settings()
+    _setup(settings)
+    from bot.deps import build_deps
+    from bot.services import installs
+
+    deps = build_deps(settings)
+    with deps.session_scope() as session:
+        counts = installs.stored_rows(session=session, team_id=team)
+    if not counts:
+        typer.echo(f"productops: nothing is stored for {team}")
+        return
+    for name, count in counts.items():
+        typer.echo(f"  {name}: {count}")
+    total = sum(counts.values())
+    if not yes and not typer.confirm(f"Delete these {total} rows of {team} for good?"):
+        typer.echo("productops: nothing was deleted")
+        raise typer.Exit(code=1)
+    with deps.session_scope() as session:
+        deleted = installs.purge(session=session, team_id=team)
+    typer.echo(f"productops: deleted {sum(deleted.values())} rows of {team}")
 
 
 kpi_cli = typer.Typer(help="Key performance indicators.", no_args_is_help=True)

@@ -216,10 +216,11 @@ def run_scheduled(deps: Deps, team_id: str, key: str, payload: dict[str, Any]) -
         log.info("digest_run_dropped", team=team_id, key=key)
         return False
     subscription = run.subscription
+    client = deps.client_for(team_id)
     try:
         report = make_report(
             deps,
-            deps.client,
+            client,
             team_id=team_id,
             end=run.at,
             tz=subscription.tz,
@@ -228,7 +229,7 @@ def run_scheduled(deps: Deps, team_id: str, key: str, payload: dict[str, Any]) -
         )
         ts = deliver(
             deps,
-            deps.client,
+            client,
             team_id=team_id,
             channel_id=subscription.channel_id,
             key=key,

@@ -36,7 +36,7 @@ def post(
 ) -> dict[str, Any] | None:
     """chat.postMessage with the gateway's retries; what still fails goes to the outbox."""
     try:
-        answer = deps.client.chat_postMessage(**payload)
+        answer = deps.client_for(team_id).chat_postMessage(**payload)
     except (SlackApiError, OSError) as err:
         error = err.response.get("error") if isinstance(err, SlackApiError) else str(err)
         log.warning("post_queued_in_outbox", team=team_id, key=key, error=error)
@@ -87,7 +87,7 @@ def deliver_outbox(deps: Deps) -> int:
             body = json.loads(row.payload)
             attempts = row.attempts
         try:
-            answer = deps.client.api_call(row.method, json=body["args"])
+            answer = deps.client_for(team_id).api_call(row.method, json=body["args"])
         except (SlackApiError, OSError) as err:
             give_up = attempts >= OUTBOX_MAX_ATTEMPTS
             delay = timedelta(minutes=min(60, 2**attempts))
@@ -122,7 +122,7 @@ def names_for(deps: Deps, team_id: str, user_ids: list[str]) -> dict[str, str]:
 
     found: dict[str, str] = {}
     for user_id in dict.fromkeys(user_ids):
-        profile = directory.profile(deps, deps.client, team_id, user_id)
+        profile = directory.profile(deps, deps.client_for(team_id), team_id, user_id)
         found[user_id] = (profile.real_name or profile.name) if profile else user_id
     return found
 

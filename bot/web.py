@@ -8,7 +8,11 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
-from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
+from slack_bolt.adapter.flask.handler import (
+    SlackRequestHandler,
+    to_bolt_request,
+    to_flask_response,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.deps import Deps
@@ -45,6 +49,14 @@ def create_web_app(app: App, deps: Deps) -> Flask:
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return to_flask_response(bolt_response)
+
+    if app.oauth_flow is not None:
+        # The install page and Slack's redirect back (OAuth, many workspaces).
+        install = SlackRequestHandler(app)
+        for path in (app.oauth_flow.install_path, app.oauth_flow.redirect_uri_path):
+            web.add_url_rule(
+                path, endpoint=path, view_func=lambda: install.handle(request), methods=["GET"]
+            )
 
     @web.post("/api/kpi/<name>")
     def kpi_ingest(name: str) -> tuple[Response, int]:

@@ -5,13 +5,13 @@ from handlers import (
     events,
     feedback,
     home,
+    install,
     kpi,
     reactions,
     retros,
     rituals,
     stack,
     summarize,
-    upcoming,
 )
 
 # events first: its middleware must see every request before the listeners do.
@@ -26,5 +26,5 @@ MODULES = (
     stack,
     summarize,
     digest,
-    upcoming,
+    install,
 )

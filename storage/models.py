@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     Column,
     DateTime,
@@ -640,3 +642,29 @@ Index(
     col(Feedback.number),
 )
 Index("ix_loop_notice_team_sent", col(LoopNotice.team_id), col(LoopNotice.sent_at))
+
+
+# ---- Installs
+
+# slack_sdk's OAuth stores keep their rows in tables of their own layout; declaring them
+# here puts them in the migrations, so `productops migrate` creates them like every other.
+# (The state table holds only short-lived OAuth states, before any team is known.)
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    SQLModel.metadata, "slack_installations"
+)
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(SQLModel.metadata, "slack_bots")
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    SQLModel.metadata, "slack_oauth_states"
+)
+
+
+class TeamInstall(SQLModel, table=True):
+    """A workspace the bot is installed in; `uninstalled_at` set means all its work stops."""
+
+    __tablename__ = "team_install"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    team_name: str | None = Field(default=None, max_length=200)
+    installed_by: str | None = Field(default=None, max_length=32)
+    installed_at: datetime = Field(sa_column=_utc_column())
+    uninstalled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage.db import insert_new
+from storage.installs import team_is_active
 from storage.models import Outbox
 
 # A claimed row is left alone this long by other clocks while its delivery runs.
@@ -50,7 +51,11 @@ def due(*, session: Session, now: datetime, limit: int = 100) -> list[Outbox]:
     return list(
         session.exec(
             select(Outbox)
-            .where(col(Outbox.delivered_at).is_(None), col(Outbox.next_attempt_at) <= now)
+            .where(
+                col(Outbox.delivered_at).is_(None),
+                col(Outbox.next_attempt_at) <= now,
+                team_is_active(Outbox.team_id),
+            )
             .order_by(col(Outbox.next_attempt_at))
             .limit(limit)
         )

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_into, insert_new
+from storage.installs import team_is_active
 from storage.models import (
     Ritual,
     RitualAgendaItem,
@@ -48,7 +49,11 @@ def due_rituals(
     """(id, next_at) of active rituals of every team due before `before` (indexed)."""
     rows = session.exec(
         select(Ritual.id, Ritual.next_at)
-        .where(Ritual.status == "active", col(Ritual.next_at) <= before)
+        .where(
+            Ritual.status == "active",
+            col(Ritual.next_at) <= before,
+            team_is_active(Ritual.team_id),
+        )
         .order_by(col(Ritual.next_at))
         .limit(limit)
     )
@@ -209,7 +214,11 @@ def due_tasks(*, session: Session, before: datetime, limit: int = 10000) -> list
     return list(
         session.exec(
             select(ScheduledTask)
-            .where(col(ScheduledTask.claimed_at).is_(None), col(ScheduledTask.run_at) <= before)
+            .where(
+                col(ScheduledTask.claimed_at).is_(None),
+                col(ScheduledTask.run_at) <= before,
+                team_is_active(ScheduledTask.team_id),
+            )
             .order_by(col(ScheduledTask.run_at))
             .limit(limit)
         )

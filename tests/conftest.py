@@ -21,7 +21,7 @@ from bot.logs import configure_logging
 from bot.sandbox.server import Sandbox, start_sandbox
 from bot.settings import Settings
 from storage.db import make_engine, migrate
-from tests.e2e.helpers import FakeClock
+from tests.e2e.helpers import CLIENT_ID, CLIENT_SECRET, FakeClock, two_workspaces
 
 configure_logging("WARNING")
 
@@ -115,6 +115,24 @@ def clock() -> FakeClock:
 def bot(settings: Settings, engine: Engine, clock: FakeClock) -> Iterator[Sandbox]:
     """A sandbox whose clock the test moves; the test runs the clock's reconcile itself."""
     running = start_sandbox(settings, now=clock)
+    running.sender.settle = running.settle
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def multi(settings: Settings, engine: Engine, clock: FakeClock) -> Iterator[Sandbox]:
+    """The bot with OAuth (no SLACK_BOT_TOKEN) next to two workspaces, on a test clock."""
+    oauth = settings.model_copy(
+        update={
+            "slack_client_id": CLIENT_ID,
+            "slack_client_secret": CLIENT_SECRET,
+            "slack_bot_token": None,
+        }
+    )
+    running = start_sandbox(oauth, workspaces=two_workspaces(), oauth=True, now=clock)
     running.sender.settle = running.settle
     try:
         yield running

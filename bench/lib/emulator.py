@@ -63,6 +63,7 @@ def serve(port: int) -> None:
             pass
 
     workspace = Workspace()
+    workspace.tokens.add("xoxb-bench")
     workspace.response_urls = _BenchResponseUrls()
     holder: dict[str, str] = {}
     web = Flask("bench-emulator", static_folder=None)

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from bot.sandbox.workspace import APP_ID, BOT_USER_ID, SlackApiFailure, Workspace
+from bot.sandbox.workspace import APP_ID, SlackApiFailure, Workspace
 
 SIGNATURE_VERSION = "v0"
 
@@ -137,7 +137,7 @@ class EventSender:
                 {
                     "enterprise_id": None,
                     "team_id": team,
-                    "user_id": BOT_USER_ID,
+                    "user_id": self.workspace.bot_user_id,
                     "is_bot": True,
                     "is_enterprise_install": False,
                 }
@@ -197,7 +197,9 @@ class EventSender:
         blocks = answer.get("blocks")
         if answer.get("response_type") == "in_channel":
             self.workspace.add_message(channel_id, user_id=user_id, text=echo)
-            self.workspace.add_message(channel_id, user_id=BOT_USER_ID, text=text, blocks=blocks)
+            self.workspace.add_message(
+                channel_id, user_id=self.workspace.bot_user_id, text=text, blocks=blocks
+            )
         else:
             self.workspace.add_ephemeral(channel_id, user_id, text=text, blocks=blocks, ts=ts)
 
@@ -215,7 +217,10 @@ class EventSender:
             thread_ts=thread_ts,
             extra={"client_msg_id": f"sandbox-{time.time_ns()}"},
         )
-        if f"<@{BOT_USER_ID}>" in text and not self.workspace.channel(channel_id).is_im:
+        if (
+            f"<@{self.workspace.bot_user_id}>" in text
+            and not self.workspace.channel(channel_id).is_im
+        ):
             event = {
                 "type": "app_mention",
                 "user": user_id,

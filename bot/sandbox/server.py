@@ -28,7 +28,7 @@ from bot.deps import Deps, build_deps
 from bot.manifest import COMMANDS, SHORTCUTS
 from bot.sandbox.sender import EventSender
 from bot.sandbox.webapi import create_webapi_blueprint
-from bot.sandbox.workspace import SlackApiFailure, Workspace
+from bot.sandbox.workspace import SlackApiFailure, Workspace, Workspaces
 from bot.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -64,6 +64,18 @@ class Sandbox:
     settings: Settings
     server: BaseWSGIServer
     thread: threading.Thread
+    workspaces: Workspaces
+
+    def sender_for(self, workspace: Workspace) -> EventSender:
+        """An event sender for people of another workspace of the same emulated Slack."""
+        sender = EventSender(
+            workspace,
+            bot_url=f"{self.url}/bot/slack/events",
+            signing_secret=self.settings.slack_signing_secret or "",
+            emulator_url=self.url,
+        )
+        sender.settle = self.settle
+        return sender
 
     def settle(self, timeout: float = 15.0) -> None:
         """Wait until the bot has finished the work it does after its acks."""
@@ -88,27 +100,42 @@ def start_sandbox(
     host: str = "127.0.0.1",
     port: int = 0,
     workspace: Workspace | None = None,
+    workspaces: Workspaces | None = None,
     deps: Deps | None = None,
     now: Callable[[], datetime] | None = None,
+    oauth: bool = False,
 ) -> Sandbox:
-    """Serve the bot, the emulator and the page on `host:port` (0 picks a free port)."""
+    """Serve the bot, the emulator and the page on `host:port` (0 picks a free port).
+
+    With `oauth`, the bot is installed into workspaces through the emulated OAuth flow (the
+    settings' SLACK_CLIENT_ID and SECRET) instead of holding one SLACK_BOT_TOKEN.
+    """
     from bot.app import create_app
     from bot.web import create_web_app
 
-    workspace = workspace or Workspace()
+    workspaces = workspaces or Workspaces(workspace or Workspace())
+    workspace = workspaces.first
     root = _Mount()
     server = make_server(host, port, root, threaded=True)
     url = f"http://{host}:{server.server_port}"
     base = settings or Settings()
-    settings = base.model_copy(
-        update={
-            "slack_api_url": f"{url}/api/",
-            "slack_bot_token": base.slack_bot_token or SANDBOX_TOKEN,
-            "slack_signing_secret": base.slack_signing_secret or secrets.token_hex(16),
-            "slack_client_id": None,
-            "slack_client_secret": None,
-        }
-    )
+    update: dict[str, Any] = {
+        "slack_api_url": f"{url}/api/",
+        "slack_signing_secret": base.slack_signing_secret or secrets.token_hex(16),
+    }
+    if oauth:
+        update["slack_bot_token"] = None
+        workspaces.client_id = base.slack_client_id
+        workspaces.client_secret = base.slack_client_secret
+        workspaces.redirect_uri = f"{url}/bot/slack/oauth_redirect"
+    else:
+        update.update(
+            slack_bot_token=base.slack_bot_token or SANDBOX_TOKEN,
+            slack_client_id=None,
+            slack_client_secret=None,
+        )
+        workspace.tokens.add(update["slack_bot_token"])
+    settings = base.model_copy(update=update)
     deps = deps or (build_deps(settings, now=now) if now else build_deps(settings))
     bot_app = create_app(settings, deps=deps)
     sender = EventSender(
@@ -118,7 +145,7 @@ def start_sandbox(
         emulator_url=url,
     )
     time_control = TimeControl(now, deps) if isinstance(now, SandboxClock) else None
-    emulator = create_emulator_app(workspace, sender, url, time_control)
+    emulator = create_emulator_app(workspaces, sender, url, time_control)
     root.app = DispatcherMiddleware(emulator, {"/bot": create_web_app(bot_app, deps)})
     thread = threading.Thread(
         target=server.serve_forever,
@@ -127,7 +154,7 @@ def start_sandbox(
         daemon=True,
     )
     thread.start()
-    return Sandbox(url, workspace, sender, deps, settings, server, thread)
+    return Sandbox(url, workspace, sender, deps, settings, server, thread, workspaces)
 
 
 class _Mount:
@@ -140,11 +167,15 @@ class _Mount:
 
 
 def create_emulator_app(
-    workspace: Workspace, sender: EventSender, url: str, time_control: TimeControl | None = None
+    slack: Workspace | Workspaces,
+    sender: EventSender,
+    url: str,
+    time_control: TimeControl | None = None,
 ) -> Flask:
     """The emulated Slack: Web API, response_urls, uploads, and the page with its endpoints."""
+    workspace = slack.first if isinstance(slack, Workspaces) else slack
     web = Flask("productops-sandbox", static_folder=None)
-    web.register_blueprint(create_webapi_blueprint(workspace, lambda: url))
+    web.register_blueprint(create_webapi_blueprint(slack, lambda: url))
 
     @web.get("/")
     def page() -> Response:

@@ -14,17 +14,17 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bot.sandbox.workspace import (
     APP_ID,
-    BOT_ID,
     BOT_NAME,
-    BOT_USER_ID,
     RESPONSE_URL_TTL_SECONDS,
     RESPONSE_URL_USES,
     SlackApiFailure,
     Workspace,
+    Workspaces,
 )
 
 Method = Callable[[Workspace, dict[str, Any]], dict[str, Any]]
@@ -41,14 +41,24 @@ def method(name: str) -> Callable[[Method], Method]:
     return register
 
 
-def create_webapi_blueprint(workspace: Workspace, base_url: Callable[[], str]) -> Blueprint:
-    """Routes for the Web API, response_urls and file uploads of `workspace`."""
+def create_webapi_blueprint(
+    slack: Workspace | Workspaces, base_url: Callable[[], str]
+) -> Blueprint:
+    """Routes for the Web API, OAuth, response_urls and file uploads of the workspaces."""
+    workspaces = slack if isinstance(slack, Workspaces) else Workspaces(slack)
     api = Blueprint("webapi", __name__)
 
     @api.post("/api/<name>")
     def call(name: str) -> tuple[Response, int] | Response:
         args = _arguments()
+        if name == "oauth.v2.access":
+            return _oauth_access(workspaces, args)
         token = _token(args)
+        workspace = workspaces.by_token(token)
+        if workspace is None:
+            workspaces.first.record(name, args, token)
+            error = "not_authed" if not token else "invalid_auth"
+            return jsonify({"ok": False, "error": error}), 200
         workspace.record(name, args, token)
         fault = workspace.take_fault(name)
         if fault is not None:
@@ -64,8 +74,6 @@ def create_webapi_blueprint(workspace: Workspace, base_url: Callable[[], str]) -
                 return jsonify({"ok": False, "error": fault.error}), 200
         if name not in METHODS:
             return jsonify({"ok": False, "error": "unknown_method"}), 200
-        if not token:
-            return jsonify({"ok": False, "error": "not_authed"}), 200
         try:
             with workspace.lock:
                 result = METHODS[name](workspace, {**args, "_base_url": base_url()})
@@ -73,9 +81,28 @@ def create_webapi_blueprint(workspace: Workspace, base_url: Callable[[], str]) -
             return jsonify({"ok": False, "error": failure.error, **failure.extra}), 200
         return jsonify({"ok": True, **result}), 200
 
+    @api.get("/oauth/v2/authorize")
+    def authorize() -> WerkzeugResponse | tuple[Response, int]:
+        # The page where a person allows the app; here the choice is made by query string:
+        # ?team=T...&user=U... (default: the first workspace's first admin).
+        team_id = request.args.get("team") or workspaces.first.team_id
+        workspace = workspaces.by_team(team_id)
+        admins = [u.id for u in workspace.users.values() if u.is_admin] if workspace else []
+        user_id = request.args.get("user") or (admins[0] if admins else "")
+        redirect_uri = request.args.get("redirect_uri") or workspaces.redirect_uri or ""
+        if not redirect_uri:
+            return jsonify({"ok": False, "error": "bad_redirect_uri"}), 400
+        try:
+            code = workspaces.authorize(team_id, user_id)
+        except SlackApiFailure as failure:
+            return jsonify({"ok": False, "error": failure.error}), 400
+        query = urlencode({"code": code, "state": request.args.get("state", "")})
+        return redirect(f"{redirect_uri}?{query}")
+
     @api.post("/response/<token>")
     def response_url(token: str) -> tuple[Response, int]:
         payload = request.get_json(force=True, silent=True) or {}
+        workspace = workspaces.find_response_url(token) or workspaces.first
         workspace.record("response_url", payload, None)
         try:
             with workspace.lock:
@@ -86,22 +113,52 @@ def create_webapi_blueprint(workspace: Workspace, base_url: Callable[[], str]) -
 
     @api.route("/upload/<file_id>", methods=["POST", "PUT"])
     def upload(file_id: str) -> tuple[str, int]:
+        workspace = workspaces.find_file(file_id)
+        if workspace is None:
+            return "unknown upload", 404
         with workspace.lock:
-            entry = workspace.files.get(file_id)
-            if entry is None:
-                return "unknown upload", 404
-            entry["content"] = request.get_data()
-        return "OK - " + str(len(entry["content"])), 200
+            workspace.files[file_id]["content"] = request.get_data()
+            size = len(workspace.files[file_id]["content"])
+        return f"OK - {size}", 200
 
     @api.get("/files/<file_id>")
     def file_content(file_id: str) -> Response:
-        with workspace.lock:
-            entry = workspace.files.get(file_id)
+        workspace = workspaces.find_file(file_id)
+        entry = workspace.files.get(file_id) if workspace else None
         if entry is None or entry.get("content") is None:
             return Response("not found", status=404)
         return Response(entry["content"], mimetype=entry.get("mimetype", "image/png"))
 
     return api
+
+
+def _oauth_access(workspaces: Workspaces, args: dict[str, Any]) -> tuple[Response, int]:
+    """oauth.v2.access: a code from the authorize page becomes a bot token for its workspace."""
+    client_id, client_secret = str(args.get("client_id", "")), str(args.get("client_secret", ""))
+    if request.authorization and request.authorization.type == "basic":
+        client_id = request.authorization.username or ""
+        client_secret = request.authorization.password or ""
+    try:
+        workspace, user_id, token = workspaces.exchange(
+            str(args.get("code", "")), client_id, client_secret
+        )
+    except SlackApiFailure as failure:
+        return jsonify({"ok": False, "error": failure.error}), 200
+    workspace.record("oauth.v2.access", {"code": args.get("code")}, None)
+    return jsonify(
+        {
+            "ok": True,
+            "app_id": APP_ID,
+            "authed_user": {"id": user_id},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": workspace.bot_user_id,
+            "team": {"id": workspace.team_id, "name": workspace.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+    ), 200
 
 
 def _arguments() -> dict[str, Any]:
@@ -284,8 +341,8 @@ def auth_test(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         "team": ws.name,
         "user": BOT_NAME,
         "team_id": ws.team_id,
-        "user_id": BOT_USER_ID,
-        "bot_id": BOT_ID,
+        "user_id": ws.bot_user_id,
+        "bot_id": ws.bot_id,
         "is_enterprise_install": False,
     }
 
@@ -293,7 +350,7 @@ def auth_test(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
 def _bot_message(ws: Workspace, message: dict[str, Any]) -> dict[str, Any]:
     return {
         **message,
-        "bot_profile": {"id": BOT_ID, "name": BOT_NAME, "app_id": APP_ID, "team_id": ws.team_id},
+        "bot_profile": {"id": ws.bot_id, "name": BOT_NAME, "app_id": APP_ID, "team_id": ws.team_id},
     }
 
 
@@ -315,11 +372,11 @@ def apps_connections_open(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]
 def chat_post_message(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     channel = _resolve_channel(ws, str(args.get("channel", "")))
     _check_message(args)
-    if BOT_USER_ID not in ws.channel(channel).members:
+    if ws.bot_user_id not in ws.channel(channel).members:
         raise SlackApiFailure("not_in_channel")
     message = ws.add_message(
         channel,
-        user_id=BOT_USER_ID,
+        user_id=ws.bot_user_id,
         text=str(args.get("text") or ""),
         blocks=args.get("blocks"),
         thread_ts=args.get("thread_ts") or None,
@@ -348,14 +405,14 @@ def chat_post_ephemeral(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
 def chat_update(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     channel = ws.channel(str(args.get("channel", ""))).id
     message = ws.find_message(channel, str(args.get("ts", "")))
-    if message.get("user") != BOT_USER_ID:
+    if message.get("user") != ws.bot_user_id:
         raise SlackApiFailure("cant_update_message")
     _check_message(args)
     if "text" in args:
         message["text"] = args["text"]
     if "blocks" in args:
         message["blocks"] = args["blocks"] or []
-    message["edited"] = {"user": BOT_USER_ID, "ts": ws.new_ts()}
+    message["edited"] = {"user": ws.bot_user_id, "ts": ws.new_ts()}
     ws.touch()
     return {"channel": channel, "ts": message["ts"], "text": message["text"]}
 
@@ -364,7 +421,7 @@ def chat_update(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
 def chat_delete(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     channel = ws.channel(str(args.get("channel", ""))).id
     message = ws.find_message(channel, str(args.get("ts", "")))
-    if message.get("user") != BOT_USER_ID:
+    if message.get("user") != ws.bot_user_id:
         raise SlackApiFailure("cant_delete_message")
     ws.messages[channel].remove(message)
     ws.touch()
@@ -406,7 +463,7 @@ def _in_window(message: dict[str, Any], args: dict[str, Any]) -> bool:
 
 def _visible_to_bot(ws: Workspace, channel_id: str) -> str:
     channel = ws.channel(channel_id)
-    if BOT_USER_ID not in channel.members:
+    if ws.bot_user_id not in channel.members:
         raise SlackApiFailure("not_in_channel")
     return channel.id
 
@@ -437,7 +494,7 @@ def conversations_replies(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]
 
 @method("conversations.info")
 def conversations_info(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
-    return {"channel": ws.channel(str(args.get("channel", ""))).to_api()}
+    return {"channel": ws.channel(str(args.get("channel", ""))).to_api(ws.bot_user_id)}
 
 
 @method("conversations.open")
@@ -450,7 +507,7 @@ def conversations_open(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
 
 @method("conversations.list")
 def conversations_list(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
-    channels = [c.to_api() for c in ws.channels.values() if not c.is_im]
+    channels = [c.to_api(ws.bot_user_id) for c in ws.channels.values() if not c.is_im]
     return {"channels": channels, "response_metadata": {"next_cursor": ""}}
 
 
@@ -483,7 +540,7 @@ def _store_view(ws: Workspace, view: dict[str, Any], *, user_id: str, kind: str)
         "root_view_id": view_id,
         "previous_view_id": None,
         "app_id": APP_ID,
-        "bot_id": BOT_ID,
+        "bot_id": ws.bot_id,
         "private_metadata": view.get("private_metadata", ""),
         "callback_id": view.get("callback_id", ""),
         "external_id": view.get("external_id", ""),
@@ -564,7 +621,7 @@ def views_publish(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
 def reactions_add(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     channel = _visible_to_bot(ws, str(args.get("channel", "")))
     name = str(args.get("name", "")).strip(":")
-    if not ws.add_reaction(channel, str(args.get("timestamp", "")), name, BOT_USER_ID):
+    if not ws.add_reaction(channel, str(args.get("timestamp", "")), name, ws.bot_user_id):
         raise SlackApiFailure("already_reacted")
     return {}
 
@@ -573,7 +630,7 @@ def reactions_add(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
 def reactions_remove(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     channel = _visible_to_bot(ws, str(args.get("channel", "")))
     name = str(args.get("name", "")).strip(":")
-    if not ws.remove_reaction(channel, str(args.get("timestamp", "")), name, BOT_USER_ID):
+    if not ws.remove_reaction(channel, str(args.get("timestamp", "")), name, ws.bot_user_id):
         raise SlackApiFailure("no_reaction")
     return {}
 
@@ -619,7 +676,7 @@ def files_complete_upload(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]
         shared = [{k: v for k, v in ws.files[f["id"]].items() if k != "content"} for f in done]
         ws.add_message(
             channel,
-            user_id=BOT_USER_ID,
+            user_id=ws.bot_user_id,
             text=str(args.get("initial_comment") or ""),
             thread_ts=args.get("thread_ts") or None,
             files=shared,
@@ -664,7 +721,7 @@ def _respond(ws: Workspace, token: str, payload: dict[str, Any]) -> None:
     if payload.get("response_type") == "in_channel":
         ws.add_message(
             entry["channel"],
-            user_id=BOT_USER_ID,
+            user_id=ws.bot_user_id,
             text=text,
             blocks=blocks,
             thread_ts=payload.get("thread_ts"),

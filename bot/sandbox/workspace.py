@@ -86,7 +86,7 @@ class Channel:
         """True for a direct message with the bot."""
         return self.im_user is not None
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, bot_user_id: str = BOT_USER_ID) -> dict[str, Any]:
         """The `channel` object of conversations.info."""
         if self.is_im:
             return {"id": self.id, "is_im": True, "user": self.im_user, "is_open": True}
@@ -96,7 +96,7 @@ class Channel:
             "is_channel": True,
             "is_im": False,
             "is_private": False,
-            "is_member": BOT_USER_ID in self.members,
+            "is_member": bot_user_id in self.members,
             "topic": {"value": self.topic},
             "num_members": len(self.members),
         }
@@ -131,9 +131,13 @@ class SlackApiFailure(Exception):
         self.extra = extra
 
 
-def default_users() -> list[User]:
-    """Five people in five timezones (two hemispheres), and the bot."""
-    return [
+def default_users(number: int = 0) -> list[User]:
+    """Five people in five timezones (two hemispheres), and the bot.
+
+    Team `number` 0 has U0001..U0006, team 2 has U2001..U2006: Slack's ids never repeat
+    across workspaces, so a test can tell whose id reached the bot.
+    """
+    people = [
         User(
             "U0001",
             "ann",
@@ -157,29 +161,54 @@ def default_users() -> list[User]:
         User("U0006", "erin", "Erin Silva", "America/Sao_Paulo", "Brasilia Standard Time", -10800),
         User(BOT_USER_ID, BOT_NAME, "productops", "UTC", "UTC", 0, is_bot=True),
     ]
+    for person in people:
+        person.id = _numbered(person.id, number)
+    return people
+
+
+def _numbered(slack_id: str, number: int) -> str:
+    """`U0001` for team 0, `U2001` for team 2 (the first digit after the letter is the team)."""
+    return f"{slack_id[0]}{number}{slack_id[2:]}" if number else slack_id
 
 
 class Workspace:
     """One emulated team: its people, channels, messages, views, files and the call record."""
 
-    def __init__(self, team_id: str = TEAM_ID, *, users: list[User] | None = None) -> None:
+    def __init__(
+        self,
+        team_id: str = TEAM_ID,
+        *,
+        users: list[User] | None = None,
+        number: int = 0,
+        name: str = TEAM_NAME,
+        domain: str = TEAM_DOMAIN,
+    ) -> None:
         self.team_id = team_id
-        self.domain = TEAM_DOMAIN
-        self.name = TEAM_NAME
+        self.domain = domain
+        self.name = name
+        self.number = number
+        # The bot's user and bot ids differ per workspace, as in Slack.
+        self.bot_user_id = _numbered(BOT_USER_ID, number)
+        self.bot_id = _numbered(BOT_ID, number)
+        # Bot tokens this workspace answers to; the Web API refuses any other (invalid_auth).
+        self.tokens: set[str] = set()
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.version = 0
-        self.users: dict[str, User] = {u.id: u for u in (users or default_users())}
+        self.users: dict[str, User] = {u.id: u for u in (users or default_users(number))}
         humans = [u.id for u in self.users.values() if not u.is_bot]
-        everyone = {*humans, BOT_USER_ID}
-        self.channels: dict[str, Channel] = {
-            "C0001": Channel("C0001", "product-feedback", set(everyone), topic="Feedback"),
-            "C0002": Channel("C0002", "general", set(everyone), topic="Company-wide"),
-            "C0003": Channel("C0003", "squad-a", set(everyone), topic="Squad A"),
-        }
-        for number, user_id in enumerate(humans, start=1):
-            dm = f"D{number:04d}"
-            self.channels[dm] = Channel(dm, user_id, {user_id, BOT_USER_ID}, im_user=user_id)
+        everyone = {*humans, self.bot_user_id}
+        self.channels: dict[str, Channel] = {}
+        for cid, cname, topic in (
+            ("C0001", "product-feedback", "Feedback"),
+            ("C0002", "general", "Company-wide"),
+            ("C0003", "squad-a", "Squad A"),
+        ):
+            cid = _numbered(cid, number)
+            self.channels[cid] = Channel(cid, cname, set(everyone), topic=topic)
+        for index, user_id in enumerate(humans, start=1):
+            dm = _numbered(f"D{index:04d}", number)
+            self.channels[dm] = Channel(dm, user_id, {user_id, self.bot_user_id}, im_user=user_id)
         self.messages: dict[str, list[dict[str, Any]]] = {cid: [] for cid in self.channels}
         self.ephemerals: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
@@ -210,8 +239,9 @@ class Workspace:
             return self.version
 
     def new_id(self, prefix: str) -> str:
-        """A fresh id like V0007 or F0012."""
-        return f"{prefix}{next(self._ids):04d}"
+        """A fresh id like V0007 or F0012 (V20007 in team 2: ids are unique across teams)."""
+        number = str(self.number) if self.number else ""
+        return f"{prefix}{number}{next(self._ids):04d}"
 
     def new_ts(self) -> str:
         """A message timestamp, unique and increasing, in Slack's '1795510800.000100' form."""
@@ -307,8 +337,8 @@ class Workspace:
                 "text": text,
                 "team": self.team_id,
             }
-            if user_id == BOT_USER_ID:
-                message.update({"bot_id": BOT_ID, "app_id": APP_ID})
+            if user_id == self.bot_user_id:
+                message.update({"bot_id": self.bot_id, "app_id": APP_ID})
             if blocks:
                 message["blocks"] = blocks
             if files:
@@ -351,7 +381,7 @@ class Workspace:
                 "user": user_id,
                 "text": text,
                 "blocks": blocks or [],
-                "bot_id": BOT_ID,
+                "bot_id": self.bot_id,
             }
             if thread_ts:
                 ephemeral["thread_ts"] = thread_ts
@@ -430,7 +460,7 @@ class Workspace:
     ) -> str:
         """A response_url the bot can POST to five times within 30 minutes."""
         with self.lock:
-            token = f"R{next(self._ids):06d}"
+            token = self.new_id("R")
             self.response_urls[token] = {
                 "user": user_id,
                 "channel": channel_id,
@@ -450,10 +480,10 @@ class Workspace:
                 "version": self.version,
                 "team": {"id": self.team_id, "domain": self.domain, "name": self.name},
                 "me": user_id,
-                "bot_user_id": BOT_USER_ID,
+                "bot_user_id": self.bot_user_id,
                 "users": [u.to_api(self.team_id) for u in self.users.values()],
                 "channels": [
-                    {**c.to_api(), "name": c.name}
+                    {**c.to_api(self.bot_user_id), "name": c.name}
                     for c in self.channels.values()
                     if not c.is_im or c.im_user == user_id
                 ],
@@ -466,3 +496,88 @@ class Workspace:
                 "views": [self.views[v] for v in stack],
                 "home": self.views.get(home) if home else None,
             }
+
+
+class Workspaces:
+    """Every emulated workspace of one Slack: found by a bot token, a team id or an issued id.
+
+    The Web API answers a call as the workspace whose bot token it carries, as Slack does;
+    OAuth installs (`/oauth/v2/authorize`, `oauth.v2.access`) give a workspace a new token.
+    """
+
+    def __init__(self, *workspaces: Workspace) -> None:
+        self.all: list[Workspace] = list(workspaces) or [Workspace()]
+        self.lock = threading.RLock()
+        # The app's OAuth credentials; None accepts any (the sandbox has no OAuth app).
+        self.client_id: str | None = None
+        self.client_secret: str | None = None
+        # The app's configured redirect URL, used when the install link names none.
+        self.redirect_uri: str | None = None
+        self.codes: dict[str, tuple[str, str]] = {}
+        self._ids = itertools.count(1)
+
+    @property
+    def first(self) -> Workspace:
+        """The workspace the sandbox page shows."""
+        return self.all[0]
+
+    def add(self, workspace: Workspace) -> Workspace:
+        """Another workspace in the same Slack."""
+        with self.lock:
+            self.all.append(workspace)
+        return workspace
+
+    def by_token(self, token: str | None) -> Workspace | None:
+        """The workspace a bot token belongs to, if any."""
+        with self.lock:
+            return next((ws for ws in self.all if token in ws.tokens), None)
+
+    def by_team(self, team_id: str) -> Workspace | None:
+        """The workspace with this team id, if any."""
+        with self.lock:
+            return next((ws for ws in self.all if ws.team_id == team_id), None)
+
+    def authorize(self, team_id: str, user_id: str) -> str:
+        """A person allows the app into their workspace: a one-use code for oauth.v2.access."""
+        with self.lock:
+            workspace = self.by_team(team_id)
+            if workspace is None:
+                raise SlackApiFailure("team_not_found")
+            workspace.user(user_id)
+            code = f"code-{team_id}-{next(self._ids)}"
+            self.codes[code] = (team_id, user_id)
+            return code
+
+    def exchange(self, code: str, client_id: str, client_secret: str) -> tuple[Workspace, str, str]:
+        """oauth.v2.access: the workspace, its installer and a new bot token for a code."""
+        with self.lock:
+            if self.client_id is not None and (
+                client_id != self.client_id or client_secret != self.client_secret
+            ):
+                raise SlackApiFailure("invalid_client_id")
+            found = self.codes.pop(code, None)
+            if found is None:
+                raise SlackApiFailure("invalid_code")
+            team_id, user_id = found
+            workspace = self.by_team(team_id)
+            assert workspace is not None
+            token = f"xoxb-{team_id}-{next(self._ids)}"
+            workspace.tokens.add(token)
+            return workspace, user_id, token
+
+    def uninstall(self, team_id: str) -> None:
+        """The app is removed from a workspace: its tokens stop working."""
+        with self.lock:
+            workspace = self.by_team(team_id)
+            if workspace is not None:
+                workspace.tokens.clear()
+
+    def find_response_url(self, token: str) -> Workspace | None:
+        """The workspace that issued a response_url."""
+        with self.lock:
+            return next((ws for ws in self.all if token in ws.response_urls), None)
+
+    def find_file(self, file_id: str) -> Workspace | None:
+        """The workspace a file upload belongs to."""
+        with self.lock:
+            return next((ws for ws in self.all if file_id in ws.files), None)

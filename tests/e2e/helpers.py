@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import requests
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.sandbox.server import Sandbox
+from bot.sandbox.workspace import Workspace, Workspaces
 from storage.models import Feedback, FeedbackVote
+
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "oauth-client-secret"
+# The first 10:00 in Berlin after the test clock's start (Wed 25 Nov 2026, 08:00 UTC).
+TEN_BERLIN = datetime(2026, 11, 25, 9, 0, 30, tzinfo=UTC)
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -123,3 +132,27 @@ def tick(bot: Sandbox, at: datetime, clock: FakeClock) -> int:
     ran = Clock(bot.deps).reconcile()
     bot.settle()
     return ran
+
+
+def two_workspaces() -> Workspaces:
+    """Acme (T0001: U0001...) and Globex (T0002: U2001...), apps of one Slack."""
+    return Workspaces(Workspace(), Workspace("T0002", number=2, name="Globex", domain="globex"))
+
+
+def open_install_page(browser: requests.Session, sandbox: Sandbox) -> requests.Response:
+    """GET /slack/install; its state cookie is Secure, which browsers also send to localhost."""
+    page = browser.get(f"{sandbox.url}/bot/slack/install", timeout=10)
+    assert page.status_code == 200
+    for cookie in list(browser.cookies):
+        browser.cookies.set(cookie.name, cookie.value)
+    return page
+
+
+def install(sandbox: Sandbox, team: str, user: str) -> requests.Response:
+    """A person opens /slack/install, clicks "Add to Slack" and allows the app in `team`."""
+    with requests.Session() as browser:
+        page = open_install_page(browser, sandbox)
+        found = re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text)
+        assert found, page.text
+        link = html.unescape(found.group(1))
+        return browser.get(f"{link}&team={team}&user={user}", timeout=10)

@@ -42,6 +42,7 @@ def test_two_clock_processes_post_each_occurrence_once(
                 )
             )
         session.commit()
+    sandbox.workspace.tokens.add("xoxb-clock-test")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
         "DATABASE_URL": database_url,

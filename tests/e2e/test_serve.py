@@ -55,6 +55,7 @@ def serve(
     port = free_port()
     log = tmp_path / "serve.log"
     extra = getattr(request, "param", ["--no-scheduler"])
+    sandbox.workspace.tokens.add("xoxb-serve-test")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
         "SLACK_SIGNING_SECRET": SECRET,

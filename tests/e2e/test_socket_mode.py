@@ -75,6 +75,7 @@ def socket_server(sandbox: Sandbox) -> Iterator[queue.Queue[dict]]:
 def test_serve_socket_answers_a_slash_command(
     sandbox: Sandbox, socket_server: queue.Queue[dict], engine: Engine, database_url: str
 ) -> None:
+    sandbox.workspace.tokens.update({"xoxb-socket-test", "xapp-socket-test"})
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
         "SLACK_SIGNING_SECRET": "unused-in-socket-mode",
