@@ -335,7 +335,7 @@ def open_modal(sb: Sandbox, user: str = "U0001") -> str:
     answer = requests.post(
         f"{sb.url}/api/views.open",
         json={"trigger_id": sb.workspace.issue_trigger(user), "view": MODAL},
-        headers={"Authorization": "Bearer xoxb-test"},
+        headers={"Authorization": f"Bearer {sb.settings.slack_bot_token}"},
         timeout=10,
     ).json()
     assert answer["ok"], answer

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import html
+import os
 import re
-from datetime import timedelta
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -13,9 +18,12 @@ from sqlmodel import Session
 
 from bot.sandbox.server import Sandbox
 from bot.sandbox.workspace import Workspace
+from bot.schedule import parse_schedule
 from storage import people
-from storage.models import SLACK_BOTS, Feedback, TeamInstall
+from storage.models import SLACK_BOTS, Feedback, Ritual, TeamInstall
 from tests.e2e.helpers import (
+    CLIENT_ID,
+    CLIENT_SECRET,
     TEN_BERLIN,
     FakeClock,
     ephemerals,
@@ -168,3 +176,58 @@ def test_one_token_mode_stops_on_uninstall_and_resumes_when_slack_writes_again(
     bot.sender.slash_command("U0002", "C0001", "/feedback back again")
     tick(bot, TEN_BERLIN + timedelta(days=1), clock)
     assert len(ritual_posts(bot.workspace, "C0003")) == posts + 1
+
+
+def test_a_separate_clock_process_posts_for_each_workspace_with_its_token(
+    multi: Sandbox, engine: Engine, database_url: str
+) -> None:
+    acme, globex = multi.workspaces.all
+    install(multi, "T0001", "U0001")
+    install(multi, "T0002", "U2001")
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        for team, channel in (("T0001", "C0002"), ("T0002", "C2002")):
+            session.add(
+                Ritual(
+                    team_id=team,
+                    number=1,
+                    kind="sync",
+                    title=f"{team} sync",
+                    rule_json=parse_schedule("daily at 9:00", now=now, tz="UTC").to_json(),
+                    rule_text="daily at 9:00",
+                    tz="UTC",
+                    channel_id=channel,
+                    creator_id="U0001" if team == "T0001" else "U2001",
+                    created_at=now,
+                    next_at=now + timedelta(seconds=3),
+                )
+            )
+        session.commit()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
+        "DATABASE_URL": database_url,
+        "SLACK_API_URL": f"{multi.url}/api/",
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "LOG_LEVEL": "WARNING",
+    }
+    clock = subprocess.Popen(
+        [sys.executable, "-m", "bot", "clock"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            if ritual_posts(acme, "C0002") and ritual_posts(globex, "C2002"):
+                break
+            time.sleep(0.2)
+    finally:
+        clock.send_signal(signal.SIGTERM)
+        clock.wait(timeout=30)
+    assert [m["text"].split(":")[0] for m in ritual_posts(acme, "C0002")] == ["T0001 sync"]
+    assert [m["text"].split(":")[0] for m in ritual_posts(globex, "C2002")] == ["T0002 sync"]
+    tokens = bot_tokens(engine)
+    assert {c.token for c in globex.calls_to("chat.postMessage")} == {tokens["T0002"]}
+    assert {c.token for c in acme.calls_to("chat.postMessage")} == {tokens["T0001"]}
