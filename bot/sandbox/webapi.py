@@ -56,7 +56,7 @@ def create_webapi_blueprint(
         token = _token(args)
         workspace = workspaces.by_token(token)
         if workspace is None:
-            workspaces.first.record(name, args, token)
+            workspaces.refuse(name, args, token)
             error = "not_authed" if not token else "invalid_auth"
             return jsonify({"ok": False, "error": error}), 200
         workspace.record(name, args, token)

@@ -514,7 +514,14 @@ class Workspaces:
         # The app's configured redirect URL, used when the install link names none.
         self.redirect_uri: str | None = None
         self.codes: dict[str, tuple[str, str]] = {}
+        # Calls whose token no workspace knows (answered invalid_auth / not_authed).
+        self.refused: list[ApiCall] = []
         self._ids = itertools.count(1)
+
+    def refuse(self, method: str, args: dict[str, Any], token: str | None) -> None:
+        """Keep a call no workspace would answer, for the tests."""
+        with self.lock:
+            self.refused.append(ApiCall(method, args, token))
 
     @property
     def first(self) -> Workspace:

@@ -154,6 +154,7 @@ def test_removing_the_app_stops_all_of_that_teams_work(
     assert len(ritual_posts(acme, "C0003")) == before_acme + 1
     assert len(ritual_posts(globex, "C2003")) == before_globex
     assert len(globex.calls) == calls_before
+    assert multi.workspaces.refused == []  # not even tried with the old token
 
     # Installing again resumes the team.
     install(multi, "T0002", "U2001")

@@ -157,6 +157,7 @@ def test_two_workspaces_never_see_each_others_data(
     assert GLOBEX in globex_shown
     assert GLOBEX not in everything_shown(acme)
     # Every call the bot made for a workspace carried that workspace's own token.
+    assert multi.workspaces.refused == []
     assert {c.token for c in globex.calls if c.token} <= globex.tokens
     assert {c.token for c in acme.calls if c.token} <= acme.tokens
 
