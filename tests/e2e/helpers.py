@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -123,3 +126,29 @@ def tick(bot: Sandbox, at: datetime, clock: FakeClock) -> int:
     ran = Clock(bot.deps).reconcile()
     bot.settle()
     return ran
+
+
+def headers_only_answer(url: str, path: str, length: int) -> bytes:
+    """Send a POST's headers announcing `length` bytes, none of the body; return the answer.
+
+    A server that read the body before answering would wait here until the timeout.
+    """
+    where = urlsplit(url)
+    head = (
+        f"POST {path} HTTP/1.1\r\n"
+        f"Host: {where.netloc}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {length}\r\n"
+        f"X-Slack-Request-Timestamp: {int(time.time())}\r\n"
+        f"X-Slack-Signature: v0={'0' * 64}\r\n"
+        "\r\n"
+    )
+    with socket.create_connection((where.hostname, where.port), timeout=30) as conn:
+        conn.sendall(head.encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer
