@@ -111,8 +111,20 @@ def _seconds(now: datetime, since: datetime) -> float:
 
 
 def _kind_of(body: dict[str, Any]) -> str | None:
+    """What a request that is not a slash command is: `event:app_mention`,
+    `block_actions:feedback_vote`, `view_submission:<callback_id>`, `message_action:<...>`."""
     event = body.get("event")
     if isinstance(event, dict):
         return f"event:{event.get('type')}"
     kind = body.get("type")
-    return str(kind) if kind else None
+    if not kind:
+        return None
+    actions = body.get("actions")
+    view = body.get("view")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        name = actions[0].get("action_id")
+    elif isinstance(view, dict) and kind != "block_actions":
+        name = view.get("callback_id")
+    else:
+        name = body.get("callback_id")
+    return f"{kind}:{name}" if name else str(kind)

@@ -244,3 +244,42 @@ def a_session_of_everything(sandbox: Sandbox, url: str, fake_llm: FakeOpenAIServ
         answer = requests.post(f"{url}/api/kpi/nps", json={"value": 1}, headers=headers, timeout=30)
         assert answer.status_code == 401
     wait_until(lambda: len(ws.calls_to("views.publish")) >= 2, "the failing home tab")
+
+
+def test_every_request_line_says_team_user_kind_and_latency(
+    sandbox: Sandbox, serve: tuple[str, Path]
+) -> None:
+    url, log = serve
+    wait_healthy(url)
+    ws = sandbox.workspace
+    sender = EventSender(
+        ws, bot_url=f"{url}/slack/events", signing_secret=SECRET, emulator_url=sandbox.url
+    )
+    sender.slash_command("U0002", "C0002", "/feedback CSV export times out")
+    sender.open_home("U0001")
+    wait_until(lambda: ws.home_views.get("U0001"), "the home tab")
+    sender.click("U0001", action_id="feedback_vote", value="FB-1", view_id=ws.home_views["U0001"])
+    message = ws.add_message("C0001", user_id="U0002", text="Exports time out for Acme")
+    sender.shortcut("U0004", "C0001", message["ts"], "capture_feedback")
+    wait_until(lambda: ws.view_stacks.get("U0004"), "the capture modal")
+    view_id = ws.view_stacks["U0004"][-1]
+    callback_id = ws.views[view_id]["callback_id"]
+    sender.submit_view("U0004", view_id, feedback_values("Exports time out for Acme"))
+    expected = {
+        "/feedback": "U0002",
+        "event:app_home_opened": "U0001",
+        "block_actions:feedback_vote": "U0001",
+        "message_action:capture_feedback": "U0004",
+        f"view_submission:{callback_id}": "U0004",
+    }
+
+    def request_lines() -> dict[str, dict[str, Any]]:
+        return {
+            line["command"]: line for line in logged(log) if line.get("event") == "slack_request"
+        }
+
+    wait_until(lambda: set(expected) <= set(request_lines()), "a log line for each request")
+    for kind, user in expected.items():
+        line = request_lines()[kind]
+        assert (line["team"], line["user"], line["status"]) == ("T0001", user, 200), line
+        assert isinstance(line["latency_ms"], float) and line["latency_ms"] >= 0, line
