@@ -111,8 +111,11 @@ def _seconds(now: datetime, since: datetime) -> float:
 
 
 def _kind_of(body: dict[str, Any]) -> str | None:
-    """What a request that is not a slash command is: `event:app_mention`,
-    `block_actions:feedback_vote`, `view_submission:<callback_id>`, `message_action:<...>`."""
+    """What a request other than a slash command is, for the log line.
+
+    `event:app_mention`, `block_actions:feedback_vote` (the first action's id),
+    `view_submission:<callback_id>`, `message_action:capture_feedback`.
+    """
     event = body.get("event")
     if isinstance(event, dict):
         return f"event:{event.get('type')}"
