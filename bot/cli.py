@@ -42,7 +42,17 @@ def _settings(**overrides: Any) -> Settings:
 def _setup(settings: Settings) -> None:
     from bot.logs import configure_logging
 
-    configure_logging(settings.log_level)
+    configure_logging(
+        settings.log_level,
+        secrets=(
+            settings.slack_signing_secret,
+            settings.slack_bot_token,
+            settings.slack_app_token,
+            settings.slack_client_secret,
+            settings.kpi_ingest_token,
+            settings.openai_api_key,
+        ),
+    )
 
 
 def _migrate(settings: Settings) -> None:

@@ -1,12 +1,19 @@
-"""Structured JSON logs: one line per event, with team, user, command and latency."""
+"""Structured JSON logs: one line per event, with team, user, command and latency.
+
+Every line is scrubbed of secrets before it is written: Slack tokens by their shape, and the
+configured secrets by value, whichever library logged them.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import sys
+from collections.abc import Iterable
 
 import structlog
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 _SHARED: list[Processor] = [
     structlog.contextvars.merge_contextvars,
@@ -16,8 +23,35 @@ _SHARED: list[Processor] = [
 ]
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Route structlog and the standard library (Bolt, APScheduler) to JSON lines on stderr."""
+# Bot, user, app-level and refresh tokens: xoxb-..., xoxp-..., xapp-..., xoxe.xoxp-...
+SLACK_TOKEN = re.compile(r"\b(xox[a-z]|xapp|xoxe\.xox[a-z])-[A-Za-z0-9-]+")
+REDACTED = "[redacted]"
+# Shorter "secrets" (test values like "s") would blank out ordinary words.
+MIN_SECRET_LENGTH = 8
+
+
+class Redactor:
+    """The last step of rendering: removes Slack tokens and the given secrets from a line."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        values = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
+        # A secret appears as itself, or JSON-escaped inside the rendered line.
+        values |= {json.dumps(s)[1:-1] for s in values}
+        self.secrets = sorted(values, key=len, reverse=True)
+
+    def __call__(self, logger: WrappedLogger, name: str, line: str | EventDict) -> str:
+        text = line if isinstance(line, str) else json.dumps(line, default=str)
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return SLACK_TOKEN.sub(lambda m: f"{m.group(1)}-{REDACTED}", text)
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> None:
+    """Route structlog and the standard library (Bolt, APScheduler) to JSON lines on stderr.
+
+    `secrets` (the signing secret, client secret, ingest token, LLM key...) never appear in
+    a line, nor does anything shaped like a Slack token.
+    """
     structlog.configure(
         processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -30,6 +64,7 @@ def configure_logging(level: str = "INFO") -> None:
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(),
+            Redactor(secrets),
         ],
     )
     handler = logging.StreamHandler(sys.stderr)

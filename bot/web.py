@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -17,14 +17,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.deps import Deps
 from bot.logs import get_logger
+from storage import outbox as outbox_store
 from storage.clock import latest_heartbeat
 from storage.db import ping
+from storage.rituals import oldest_overdue
 
 log = get_logger("bot.web")
 
 # Slack's own payloads stay far below this; anything bigger is not from Slack.
 MAX_BODY_BYTES = 1024 * 1024
 CLOCK_STALE_AFTER = timedelta(seconds=90)
+# The clock runs due work at once on each reconcile (every 30 s) and what falls due between
+# two at its exact time; work waiting longer than four reconciles means it is stuck or absent.
+SCHEDULER_LAG_DEGRADED_SECONDS = 120.0
 
 
 def create_web_app(app: App, deps: Deps) -> Flask:
@@ -75,7 +80,11 @@ def create_web_app(app: App, deps: Deps) -> Flask:
 
 
 def health(deps: Deps) -> tuple[Response, int]:
-    """JSON with the database and scheduler state; 503 when the database does not answer."""
+    """JSON with the database, scheduler and outbox state.
+
+    503 when the database does not answer; 200 with status "degraded" when the scheduler lags
+    more than SCHEDULER_LAG_DEGRADED_SECONDS behind due work.
+    """
     report: dict[str, Any] = {"status": "ok"}
     try:
         ping(deps.engine)
@@ -84,21 +93,53 @@ def health(deps: Deps) -> tuple[Response, int]:
         report["status"] = "unavailable"
         report["database"] = {"ok": False, "error": type(err).__name__}
         return jsonify(report), 503
+    now = deps.now()
     with deps.session_scope() as session:
         beat = latest_heartbeat(session=session)
-    now = deps.now()
+        overdue_since = oldest_overdue(session=session, now=now)
+        outbox = outbox_store.state(session=session)
+    lag = _seconds(now, overdue_since) if overdue_since else 0.0
     report["scheduler"] = {
         "in_process": deps.clock.running,
         "last_heartbeat": beat.isoformat() if beat else None,
-        "lag_seconds": round((now - beat).total_seconds(), 1) if beat else None,
+        "heartbeat_age_seconds": _seconds(now, beat) if beat else None,
+        "lag_seconds": lag,
         "ok": bool(beat and now - beat < CLOCK_STALE_AFTER),
     }
+    report["outbox"] = {
+        "pending": outbox.pending,
+        "oldest_pending_age_seconds": (
+            _seconds(now, outbox.oldest_pending_at) if outbox.oldest_pending_at else None
+        ),
+        "given_up": outbox.given_up,
+    }
+    if lag > SCHEDULER_LAG_DEGRADED_SECONDS:
+        report["status"] = "degraded"
     return jsonify(report), 200
 
 
+def _seconds(now: datetime, since: datetime) -> float:
+    return round(max(0.0, (now - since).total_seconds()), 1)
+
+
 def _kind_of(body: dict[str, Any]) -> str | None:
+    """What a request other than a slash command is, for the log line.
+
+    `event:app_mention`, `block_actions:feedback_vote` (the first action's id),
+    `view_submission:<callback_id>`, `message_action:capture_feedback`.
+    """
     event = body.get("event")
     if isinstance(event, dict):
         return f"event:{event.get('type')}"
     kind = body.get("type")
-    return str(kind) if kind else None
+    if not kind:
+        return None
+    actions = body.get("actions")
+    view = body.get("view")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        name = actions[0].get("action_id")
+    elif isinstance(view, dict) and kind != "block_actions":
+        name = view.get("callback_id")
+    else:
+        name = body.get("callback_id")
+    return f"{kind}:{name}" if name else str(kind)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -15,6 +16,8 @@ from storage.models import Outbox
 CLAIM_SECONDS = 120
 # The first retry waits this long: the gateway has just retried with backoff already.
 FIRST_RETRY_SECONDS = 60
+# A row given up on keeps its next attempt in the year 9999: never due, easy to count.
+GIVEN_UP_FROM = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def enqueue(
@@ -80,7 +83,8 @@ def failed(*, session: Session, row_id: int, error: str, next_at: datetime, give
     if row is None:
         return
     row.last_error = error
-    row.next_attempt_at = next_at.replace(year=9999) if give_up else next_at
+    # (Not next_at.replace(year=9999): 29 February has no such day in 9999.)
+    row.next_attempt_at = GIVEN_UP_FROM if give_up else next_at
     session.add(row)
 
 
@@ -92,10 +96,26 @@ def done(*, session: Session, row_id: int, now: datetime) -> None:
         session.add(row)
 
 
-def pending_count(*, session: Session) -> int:
-    """Undelivered rows (for /healthz)."""
-    return int(
-        session.exec(
-            select(func.count()).select_from(Outbox).where(col(Outbox.delivered_at).is_(None))
-        ).one()
-    )
+@dataclass(frozen=True)
+class OutboxState:
+    """What /healthz says about the outbox."""
+
+    pending: int
+    oldest_pending_at: datetime | None
+    given_up: int
+
+
+def state(*, session: Session) -> OutboxState:
+    """Undelivered rows still retried (count, oldest) and those given up on, counted in SQL."""
+    undelivered = col(Outbox.delivered_at).is_(None) & team_is_active(Outbox.team_id)
+    pending, oldest = session.exec(
+        select(func.count(), func.min(Outbox.created_at)).where(
+            undelivered, col(Outbox.next_attempt_at) < GIVEN_UP_FROM
+        )
+    ).one()
+    given_up = session.exec(
+        select(func.count())
+        .select_from(Outbox)
+        .where(undelivered, col(Outbox.next_attempt_at) >= GIVEN_UP_FROM)
+    ).one()
+    return OutboxState(pending=int(pending), oldest_pending_at=oldest, given_up=int(given_up))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_into, insert_new
@@ -223,6 +223,30 @@ def due_tasks(*, session: Session, before: datetime, limit: int = 10000) -> list
             .limit(limit)
         )
     )
+
+
+def oldest_overdue(*, session: Session, now: datetime) -> datetime | None:
+    """When the oldest work still waiting for the clock fell due (for /healthz), or None.
+
+    That is the earliest `next_at` of an active ritual and `run_at` of an unclaimed task at
+    or before `now`; two indexed MIN queries. Teams that removed the bot wait for nothing.
+    """
+    ritual = session.exec(
+        select(func.min(Ritual.next_at)).where(
+            Ritual.status == "active",
+            col(Ritual.next_at) <= now,
+            team_is_active(Ritual.team_id),
+        )
+    ).one()
+    task = session.exec(
+        select(func.min(ScheduledTask.run_at)).where(
+            col(ScheduledTask.claimed_at).is_(None),
+            col(ScheduledTask.run_at) <= now,
+            team_is_active(ScheduledTask.team_id),
+        )
+    ).one()
+    found = [at for at in (ritual, task) if at is not None]
+    return min(found) if found else None
 
 
 def claim_task(

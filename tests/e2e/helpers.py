@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import Engine
@@ -156,3 +159,29 @@ def install(sandbox: Sandbox, team: str, user: str) -> requests.Response:
         assert found, page.text
         link = html.unescape(found.group(1))
         return browser.get(f"{link}&team={team}&user={user}", timeout=10)
+
+
+def headers_only_answer(url: str, path: str, length: int) -> bytes:
+    """Send a POST's headers announcing `length` bytes, none of the body; return the answer.
+
+    A server that read the body before answering would wait here until the timeout.
+    """
+    where = urlsplit(url)
+    head = (
+        f"POST {path} HTTP/1.1\r\n"
+        f"Host: {where.netloc}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {length}\r\n"
+        f"X-Slack-Request-Timestamp: {int(time.time())}\r\n"
+        f"X-Slack-Signature: v0={'0' * 64}\r\n"
+        "\r\n"
+    )
+    with socket.create_connection((where.hostname, where.port), timeout=30) as conn:
+        conn.sendall(head.encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -352,6 +353,30 @@ def test_api_refuses_without_the_right_token(kpis: Sandbox, engine: Engine) -> N
     basic = post(kpis, "nps", {"value": 1}, token=None, headers={"Authorization": f"Basic {TOKEN}"})
     assert basic.status_code == 401
     assert values(engine) == []
+
+
+def test_api_token_is_decided_by_a_constant_time_comparison(
+    kpis: Sandbox, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kpi_command(kpis, "U0001", DEFINE_NPS)
+    real = hmac.compare_digest
+    compared: list[tuple[Any, Any]] = []
+    verdict: list[bool] = []
+
+    def spy(given: Any, expected: Any) -> bool:
+        compared.append((given, expected))
+        return verdict[0] if verdict else real(given, expected)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    assert post(kpis, "nps", {"value": 1}, token="guess").status_code == 401
+    assert (b"guess", TOKEN.encode()) in compared
+    # Whatever hmac.compare_digest says goes: it is what decides, not an == beside it.
+    verdict.append(True)
+    assert post(kpis, "nps", {"value": 2}, token="guess").status_code == 200
+    verdict[0] = False
+    assert post(kpis, "nps", {"value": 3}).status_code == 401
+    monkeypatch.undo()
+    assert [value for _, value, _ in values(engine)] == [Decimal("2")]
 
 
 def test_api_unknown_kpi_and_bad_bodies(kpis: Sandbox, engine: Engine) -> None:
