@@ -8,8 +8,9 @@ from sqlalchemy import Engine
 
 from storage import outbox
 from storage.db import session_factory
+from storage.installs import record_install, record_uninstall
 from storage.models import Ritual
-from storage.rituals import add_task, claim_task, oldest_overdue
+from storage.rituals import add_task, claim_task, due_rituals, oldest_overdue
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
@@ -85,3 +86,31 @@ def test_outbox_state_counts_pending_oldest_and_given_up(engine: Engine) -> None
         )
     with scope() as session:
         assert outbox.state(session=session) == outbox.OutboxState(1, NOW + timedelta(minutes=2), 1)
+
+
+def test_teams_that_removed_the_bot_are_not_waited_for(engine: Engine) -> None:
+    scope = session_factory(engine)
+    with scope() as session:
+        session.add(ritual(1, NOW - timedelta(hours=2)))  # T1's, overdue
+        outbox.enqueue(
+            session=session,
+            team_id="T1",
+            dedupe_key="post:1",
+            method="chat.postMessage",
+            payload="{}",
+            now=NOW - timedelta(hours=1),
+            error="internal_error",
+        )
+    with scope() as session:
+        assert oldest_overdue(session=session, now=NOW) == NOW - timedelta(hours=2)
+        assert outbox.state(session=session).pending == 1
+        record_uninstall(session=session, team_id="T1", now=NOW)
+    with scope() as session:
+        assert oldest_overdue(session=session, now=NOW) is None
+        assert outbox.state(session=session).pending == 0
+        assert due_rituals(session=session, before=NOW) == []
+        assert outbox.due(session=session, now=NOW + timedelta(days=1)) == []
+        record_install(session=session, team_id="T1", team_name=None, installed_by=None, now=NOW)
+    with scope() as session:
+        assert oldest_overdue(session=session, now=NOW) == NOW - timedelta(hours=2)
+        assert len(outbox.due(session=session, now=NOW + timedelta(days=1))) == 1
