@@ -163,19 +163,53 @@ def sandbox(
     demo: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Seed a believable team into an empty one")
     ] = True,
+    workspaces: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=2,
+            help="2 adds a second workspace (Globex) that installs the bot through OAuth",
+        ),
+    ] = 1,
 ) -> None:
     """Try the bot in a built-in Slack look-alike: no Slack account, token or key needed."""
-    settings = _settings(database_url=database_url)
+    overrides: dict[str, Any] = {"database_url": database_url}
+    if workspaces > 1:
+        # Many workspaces: the bot keeps a token per workspace, as with a distributed app.
+        overrides.update(
+            slack_client_id="sandbox-client-id", slack_client_secret="sandbox-client-secret"
+        )
+    settings = _settings(**overrides)
     _setup(settings)
     if fresh and database_url.startswith("sqlite:///"):
         db = Path(database_url.removeprefix("sqlite:///"))
         for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
             path.unlink(missing_ok=True)
     _migrate(settings)
-    from bot.sandbox.server import SandboxClock, start_sandbox
+    from bot.sandbox.server import SandboxClock, install_through_oauth, start_sandbox
+    from bot.sandbox.workspace import Workspace, Workspaces
     from bot.scheduling import Clock
 
-    running = start_sandbox(settings, host=host, port=port, now=SandboxClock())
+    slack = Workspaces(Workspace())
+    if workspaces > 1:
+        slack.add(Workspace("T0002", number=2, name="Globex Research", domain="globex"))
+    running = start_sandbox(
+        settings,
+        host=host,
+        port=port,
+        now=SandboxClock(),
+        workspaces=slack,
+        oauth=workspaces > 1,
+    )
+    if running.deps.installations is not None:
+        # The emulator forgets on restart what the bot's database remembers: its tokens.
+        for workspace in slack.all:
+            bot = running.deps.installations.find_bot(enterprise_id=None, team_id=workspace.team_id)
+            if bot is not None and bot.bot_token:
+                workspace.tokens.add(bot.bot_token)
+        if not slack.first.tokens:
+            install_through_oauth(running, slack.first.team_id, "U0001").raise_for_status()
+        typer.echo("productops sandbox: Globex Research can add the bot from its page")
     if demo:
         from bot.sandbox.demo import seed_demo
 

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
+import requests
 from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -53,6 +55,29 @@ class SandboxClock:
             self.offset = max(self.offset, at - datetime.now(UTC))
 
 
+class Senders:
+    """One event sender per workspace, made when first needed."""
+
+    def __init__(self, bot_url: str, signing_secret: str, emulator_url: str) -> None:
+        self.bot_url = bot_url
+        self.signing_secret = signing_secret
+        self.emulator_url = emulator_url
+        self._by_team: dict[str, EventSender] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, workspace: Workspace) -> EventSender:
+        with self._lock:
+            sender = self._by_team.get(workspace.team_id)
+            if sender is None:
+                sender = self._by_team[workspace.team_id] = EventSender(
+                    workspace,
+                    bot_url=self.bot_url,
+                    signing_secret=self.signing_secret,
+                    emulator_url=self.emulator_url,
+                )
+            return sender
+
+
 @dataclass
 class Sandbox:
     """A running sandbox: its URL, workspace, event sender, and the bot's deps."""
@@ -65,15 +90,11 @@ class Sandbox:
     server: BaseWSGIServer
     thread: threading.Thread
     workspaces: Workspaces
+    senders: Senders
 
     def sender_for(self, workspace: Workspace) -> EventSender:
-        """An event sender for people of another workspace of the same emulated Slack."""
-        sender = EventSender(
-            workspace,
-            bot_url=f"{self.url}/bot/slack/events",
-            signing_secret=self.settings.slack_signing_secret or "",
-            emulator_url=self.url,
-        )
+        """The event sender for people of a workspace (tests: it waits for the bot's work)."""
+        sender = self.senders(workspace)
         sender.settle = self.settle
         return sender
 
@@ -138,14 +159,12 @@ def start_sandbox(
     settings = base.model_copy(update=update)
     deps = deps or (build_deps(settings, now=now) if now else build_deps(settings))
     bot_app = create_app(settings, deps=deps)
-    sender = EventSender(
-        workspace,
-        bot_url=f"{url}/bot/slack/events",
-        signing_secret=settings.slack_signing_secret or "",
-        emulator_url=url,
-    )
+    senders = Senders(f"{url}/bot/slack/events", settings.slack_signing_secret or "", url)
+    sender = senders(workspace)
     time_control = TimeControl(now, deps) if isinstance(now, SandboxClock) else None
-    emulator = create_emulator_app(workspaces, sender, url, time_control)
+    emulator = create_emulator_app(
+        workspaces, senders, url, time_control, install_url="/bot/slack/install" if oauth else None
+    )
     root.app = DispatcherMiddleware(emulator, {"/bot": create_web_app(bot_app, deps)})
     thread = threading.Thread(
         target=server.serve_forever,
@@ -154,7 +173,7 @@ def start_sandbox(
         daemon=True,
     )
     thread.start()
-    return Sandbox(url, workspace, sender, deps, settings, server, thread, workspaces)
+    return Sandbox(url, workspace, sender, deps, settings, server, thread, workspaces, senders)
 
 
 class _Mount:
@@ -168,14 +187,23 @@ class _Mount:
 
 def create_emulator_app(
     slack: Workspace | Workspaces,
-    sender: EventSender,
+    senders: Senders,
     url: str,
     time_control: TimeControl | None = None,
+    *,
+    install_url: str | None = None,
 ) -> Flask:
-    """The emulated Slack: Web API, response_urls, uploads, and the page with its endpoints."""
-    workspace = slack.first if isinstance(slack, Workspaces) else slack
+    """The emulated Slack: Web API, response_urls, uploads, and the page with its endpoints.
+
+    People are found in their workspace by their id (Slack's ids are unique across them);
+    `install_url` is where a workspace without the bot can add it (OAuth sandboxes).
+    """
+    workspaces = slack if isinstance(slack, Workspaces) else Workspaces(slack)
     web = Flask("productops-sandbox", static_folder=None)
-    web.register_blueprint(create_webapi_blueprint(slack, lambda: url))
+    web.register_blueprint(create_webapi_blueprint(workspaces, lambda: url))
+
+    def workspace_of(user_id: str) -> Workspace:
+        return workspaces.by_user(user_id) or workspaces.first
 
     @web.get("/")
     def page() -> Response:
@@ -187,11 +215,19 @@ def create_emulator_app(
 
     @web.get("/sandbox/state")
     def state() -> Response:
-        user = request.args.get("user") or "U0001"
+        user = request.args.get("user") or workspaces.first.humans()[0]
+        workspace = workspace_of(user)
         since = request.args.get("since", type=int)
         if since is not None:
             workspace.wait_for_change(since, LONG_POLL_SECONDS)
-        return jsonify(workspace.state_for(user))
+        state = workspace.state_for(user)
+        if len(workspaces.all) > 1:
+            state["workspaces"] = [
+                {"id": ws.team_id, "name": ws.name, "people": ws.people()} for ws in workspaces.all
+            ]
+        if install_url is not None:
+            state["install"] = {"installed": bool(workspace.tokens), "url": install_url}
+        return jsonify(state)
 
     @web.get("/sandbox/meta")
     def meta() -> Response:
@@ -216,7 +252,7 @@ def create_emulator_app(
     def act() -> tuple[Response, int]:
         body = request.get_json(force=True, silent=True) or {}
         try:
-            result = perform(sender, body)
+            result = perform(senders(workspace_of(str(body.get("user", "")))), body)
         except SlackApiFailure as failure:
             return jsonify({"ok": False, "error": failure.error}), 400
         except (KeyError, TypeError, ValueError) as err:
@@ -316,3 +352,19 @@ def perform(sender: EventSender, act: dict[str, Any]) -> dict[str, Any]:
         delivery = sender.open_home(user)
         return {"status": delivery.status}
     raise ValueError(f"unknown act {kind!r}")
+
+
+def install_through_oauth(sandbox: Sandbox, team_id: str, user_id: str) -> requests.Response:
+    """What a person does to add the bot to a workspace: /slack/install, Allow, back.
+
+    Returns the bot's answer at the end of the flow (its success or failure page).
+    """
+    with requests.Session() as browser:
+        start = browser.get(f"{sandbox.url}/bot/slack/install", allow_redirects=False, timeout=10)
+        if start.status_code != 302:
+            raise RuntimeError(f"/slack/install answered {start.status_code}, not a redirect")
+        # The state cookie is Secure; browsers send it to localhost over http too.
+        for name, value in list(browser.cookies.items()):
+            browser.cookies.set(name, value)
+        allow = f"{start.headers['Location']}&{urlencode({'team': team_id, 'user': user_id})}"
+        return browser.get(allow, timeout=10)

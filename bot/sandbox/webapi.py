@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -82,16 +83,15 @@ def create_webapi_blueprint(
         return jsonify({"ok": True, **result}), 200
 
     @api.get("/oauth/v2/authorize")
-    def authorize() -> WerkzeugResponse | tuple[Response, int]:
-        # The page where a person allows the app; here the choice is made by query string:
-        # ?team=T...&user=U... (default: the first workspace's first admin).
-        team_id = request.args.get("team") or workspaces.first.team_id
-        workspace = workspaces.by_team(team_id)
-        admins = [u.id for u in workspace.users.values() if u.is_admin] if workspace else []
-        user_id = request.args.get("user") or (admins[0] if admins else "")
+    def authorize() -> WerkzeugResponse | tuple[Response, int] | str:
+        # Slack's "allow this app" page. Without ?team=&user= it asks who installs where;
+        # with them, that person allows the app and the browser goes back to the app.
         redirect_uri = request.args.get("redirect_uri") or workspaces.redirect_uri or ""
         if not redirect_uri:
             return jsonify({"ok": False, "error": "bad_redirect_uri"}), 400
+        team_id, user_id = request.args.get("team"), request.args.get("user")
+        if not team_id or not user_id:
+            return _authorize_page(workspaces, request.args.to_dict())
         try:
             code = workspaces.authorize(team_id, user_id)
         except SlackApiFailure as failure:
@@ -130,6 +130,32 @@ def create_webapi_blueprint(
         return Response(entry["content"], mimetype=entry.get("mimetype", "image/png"))
 
     return api
+
+
+def _authorize_page(workspaces: Workspaces, args: dict[str, str]) -> str:
+    """The page where a person picks the workspace (and who they are) to install into."""
+    rows = []
+    for ws in workspaces.all:
+        links = " ".join(
+            f'<a class="who" href="?{escape(_with(args, team=ws.team_id, user=pid))}">'
+            f"{escape(name)}</a>"
+            for pid, name in ((p["id"], p["name"]) for p in ws.people())
+        )
+        state = "installed" if ws.tokens else "not installed yet"
+        rows.append(f"<li><b>{escape(ws.name)}</b> ({state}): allow as {links}</li>")
+    return (
+        "<!doctype html><meta charset=utf-8><title>Install productops</title>"
+        "<style>body{font:15px system-ui;margin:3em auto;max-width:42em}"
+        "a.who{margin-right:.6em}</style>"
+        "<h1>productops is requesting permission to access a workspace</h1>"
+        "<p>It will post messages, read the channels it is in, add slash commands and "
+        "shortcuts, and see basic information about people.</p>"
+        f"<ul>{''.join(rows)}</ul>"
+    )
+
+
+def _with(args: dict[str, str], **more: str) -> str:
+    return urlencode({**args, **more})
 
 
 def _oauth_access(workspaces: Workspaces, args: dict[str, Any]) -> tuple[Response, int]:

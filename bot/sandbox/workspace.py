@@ -273,6 +273,16 @@ class Workspace:
 
     # ----------------------------------------------------------------- look-ups
 
+    def humans(self) -> list[str]:
+        """The ids of the people (not the bot)."""
+        with self.lock:
+            return [u.id for u in self.users.values() if not u.is_bot]
+
+    def people(self) -> list[dict[str, str]]:
+        """Id and name of each person, for pickers."""
+        with self.lock:
+            return [{"id": u.id, "name": u.real_name} for u in self.users.values() if not u.is_bot]
+
     def user(self, user_id: str) -> User:
         """The user, or a `user_not_found` failure."""
         found = self.users.get(user_id)
@@ -539,6 +549,11 @@ class Workspaces:
         with self.lock:
             return next((ws for ws in self.all if token in ws.tokens), None)
 
+    def by_user(self, user_id: str) -> Workspace | None:
+        """The workspace a person belongs to (user ids are unique across workspaces)."""
+        with self.lock:
+            return next((ws for ws in self.all if user_id in ws.users), None)
+
     def by_team(self, team_id: str) -> Workspace | None:
         """The workspace with this team id, if any."""
         with self.lock:
@@ -570,6 +585,7 @@ class Workspaces:
             assert workspace is not None
             token = f"xoxb-{team_id}-{next(self._ids)}"
             workspace.tokens.add(token)
+            workspace.touch()
             return workspace, user_id, token
 
     def uninstall(self, team_id: str) -> None:
@@ -578,6 +594,7 @@ class Workspaces:
             workspace = self.by_team(team_id)
             if workspace is not None:
                 workspace.tokens.clear()
+                workspace.touch()
 
     def find_response_url(self, token: str) -> Workspace | None:
         """The workspace that issued a response_url."""

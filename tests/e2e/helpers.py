@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import socket
 import threading
 import time
@@ -16,7 +14,7 @@ import requests
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.sandbox.server import Sandbox
+from bot.sandbox.server import Sandbox, install_through_oauth
 from bot.sandbox.workspace import Workspace, Workspaces
 from storage.models import Feedback, FeedbackVote
 
@@ -143,22 +141,18 @@ def two_workspaces() -> Workspaces:
 
 
 def open_install_page(browser: requests.Session, sandbox: Sandbox) -> requests.Response:
-    """GET /slack/install; its state cookie is Secure, which browsers also send to localhost."""
-    page = browser.get(f"{sandbox.url}/bot/slack/install", timeout=10)
-    assert page.status_code == 200
-    for cookie in list(browser.cookies):
-        browser.cookies.set(cookie.name, cookie.value)
-    return page
+    """GET /slack/install: a redirect to Slack's allow page with a fresh state, and its cookie
+    (Secure, which browsers also send to localhost)."""
+    start = browser.get(f"{sandbox.url}/bot/slack/install", allow_redirects=False, timeout=10)
+    assert start.status_code == 302
+    for name, value in list(browser.cookies.items()):
+        browser.cookies.set(name, value)
+    return start
 
 
 def install(sandbox: Sandbox, team: str, user: str) -> requests.Response:
     """A person opens /slack/install, clicks "Add to Slack" and allows the app in `team`."""
-    with requests.Session() as browser:
-        page = open_install_page(browser, sandbox)
-        found = re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text)
-        assert found, page.text
-        link = html.unescape(found.group(1))
-        return browser.get(f"{link}&team={team}&user={user}", timeout=10)
+    return install_through_oauth(sandbox, team, user)
 
 
 def headers_only_answer(url: str, path: str, length: int) -> bytes:

@@ -323,23 +323,57 @@
     return messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   }
 
+  function renderInstallBanner(state) {
+    // A workspace that has not added the bot yet (sandboxes with several workspaces).
+    const banner = $("install-banner");
+    const install = state.install;
+    if (!install || install.installed) {
+      banner.hidden = true;
+      return;
+    }
+    const link = el("a", "install-link", "Add to Slack");
+    link.href = install.url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    banner.replaceChildren(
+      el("span", null, `productops is not installed in ${state.team.name} yet. `),
+      link,
+      el("span", "install-hint", " (opens the install page; come back here when it says thanks)")
+    );
+    banner.hidden = false;
+  }
+
   function renderSidebar() {
     const state = app.state;
     $("ws-name").textContent = state.team.name;
     const switcher = $("user-switcher");
     const humans = state.users.filter((u) => !u.is_bot && !u.deleted);
-    const ids = humans.map((u) => u.id + u.real_name).join(",");
+    // With several workspaces, people are grouped by workspace (acting as someone of
+    // another workspace switches to it).
+    const spaces = state.workspaces || [
+      { id: state.team.id, name: state.team.name, people: humans.map((u) => ({ id: u.id, name: u.real_name || u.name })) },
+    ];
+    const ids = spaces.map((w) => w.id + w.people.map((u) => u.id + u.name).join(",")).join(";");
     if (ids !== app.lastUserIds) {
+      const person = (u) => {
+        const option = el("option", null, u.name);
+        option.value = u.id;
+        return option;
+      };
       switcher.replaceChildren(
-        ...humans.map((u) => {
-          const option = el("option", null, u.real_name || u.name);
-          option.value = u.id;
-          return option;
-        })
+        ...(spaces.length > 1
+          ? spaces.map((w) => {
+              const group = el("optgroup");
+              group.label = w.name;
+              group.append(...w.people.map(person));
+              return group;
+            })
+          : spaces[0].people.map(person))
       );
       app.lastUserIds = ids;
     }
     switcher.value = app.me;
+    renderInstallBanner(state);
     const meAvatar = $("me-avatar");
     meAvatar.replaceChildren(avatar(app.me, "sm"));
 
