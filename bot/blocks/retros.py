@@ -149,7 +149,7 @@ def build_board(board: Board, names: Mapping[str, str], *, today: date) -> dict[
             )
         )
     blocks.append({"type": "actions", "block_id": f"retro:{board.id}", "elements": buttons})
-    return {"text": f"Retro #{board.number}: {board.title}", "blocks": blocks[:50]}
+    return {"text": f"Retro #{board.number}: {escape(board.title)}", "blocks": blocks[:50]}
 
 
 def build_all_cards(board: Board, names: Mapping[str, str]) -> dict[str, Any]:

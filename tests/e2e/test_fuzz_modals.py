@@ -28,9 +28,10 @@ from sqlmodel import Session, SQLModel
 
 from bot.app import SORRY
 from bot.grammar import unescape
-from bot.sandbox.server import Sandbox
+from bot.sandbox.server import Sandbox, start_sandbox
 from bot.services import feedback as feedback_service
 from bot.services import rituals as ritual_service
+from bot.settings import Settings
 from bot.text import ELLIPSIS, plain_names
 from storage.models import (
     Feedback,
@@ -150,17 +151,17 @@ def assert_no_ping(shown: list[str]) -> None:
 def assert_shown_back(typed: str, shown: list[str]) -> None:
     """Undoing mrkdwn's escapes in something shown gives back the typed text.
 
-    Slack control sequences typed in are shown as plain names (docs/DESIGN.md), block
+    Slack control sequences typed in may be shown as plain names (docs/DESIGN.md), block
     quotes prefix each line with ">", and long text may end in a visible ellipsis.
     """
-    expected = plain_names(typed)
-    for text_shown in shown:
-        undone = unescape(text_shown.replace("\n>", "\n").removeprefix(">"))
-        if expected in undone:
-            return
-        head = expected[:40]
-        if len(expected) > 40 and head in undone and ELLIPSIS in undone:
-            return
+    for expected in (typed, plain_names(typed)):
+        for text_shown in shown:
+            undone = unescape(text_shown.replace("\n>", "\n").removeprefix(">"))
+            if expected in undone:
+                return
+            head = expected[:40]
+            if len(expected) > 40 and head in undone and ELLIPSIS in undone:
+                return
     raise AssertionError(f"{typed[:80]!r} not shown back in {[s[:120] for s in shown]}")
 
 
@@ -180,6 +181,11 @@ def answer_of(sandbox: Sandbox, view: dict[str, Any], values: dict[str, Any]) ->
         return dict(errors)
     assert view["id"] not in (sandbox.workspace.view_stacks.get(view["_user"]) or [])
     return {}
+
+
+def normal(typed: str) -> str:
+    """What is stored of typed text: NUL dropped (docs/DESIGN.md), blanks trimmed."""
+    return typed.replace("\x00", "").strip()
 
 
 def fits(view: dict[str, Any], block_id: str, typed: str) -> bool:
@@ -265,6 +271,17 @@ def seeded(engine: Engine) -> Iterator[OtherTeam]:
     assert rows_apart(engine, other_team) == other.rows
 
 
+@pytest.fixture
+def triage(settings: Settings, engine: Engine) -> Iterator[Sandbox]:
+    """A sandbox whose triage channel is #product-feedback (C0001): cards are posted there."""
+    running = start_sandbox(settings.model_copy(update={"feedback_channel": "C0001"}))
+    running.sender.settle = running.settle
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 def feedback_rows(engine: Engine, team: str = "T0001") -> list[Feedback]:
     with Session(engine) as session:
         return list(
@@ -277,7 +294,8 @@ def feedback_rows(engine: Engine, team: str = "T0001") -> list[Feedback]:
 # ---------------------------------------------------------------------- the feedback form
 
 
-def test_feedback_form(sandbox: Sandbox, engine: Engine, seeded: OtherTeam) -> None:
+def test_feedback_form(triage: Sandbox, engine: Engine, seeded: OtherTeam) -> None:
+    sandbox = triage
     sandbox.sender.slash_command("U0002", "C0001", "/feedback First item stays as it is")
     [first] = feedback_rows(engine)
 
@@ -288,6 +306,13 @@ def test_feedback_form(sandbox: Sandbox, engine: Engine, seeded: OtherTeam) -> N
         customer=TEXT,
         area=TEXT,
         urgency=st.sampled_from(["low", "normal", "high"]),
+    )
+    @example(
+        typed="<!channel> export & <b>import</b> &lt; <@U0002>",
+        tags="<!here>",
+        customer="<script>alert(1)</script>",
+        area="\u202e&amp;",
+        urgency="high",
     )
     def submit(typed: str, tags: str, customer: str, area: str, urgency: str) -> None:
         sandbox.sender.slash_command("U0002", "C0001", "/feedback")
@@ -313,9 +338,9 @@ def test_feedback_form(sandbox: Sandbox, engine: Engine, seeded: OtherTeam) -> N
         row = rows[-1]
         if not all(fits(view, b, v) for b, v in (("fb_text", typed), ("fb_area", area))):
             return
-        assert row.text == typed.strip()
-        assert row.customer == (customer.strip() or None)
-        assert row.area == (area.strip().lower() or None)
+        assert row.text == normal(typed)
+        assert row.customer == (normal(customer) or None)
+        assert row.area == (normal(area).lower() or None)
         assert row.urgency == urgency
         assert_shown_back(row.text, shown)
 
@@ -326,7 +351,8 @@ def test_feedback_form(sandbox: Sandbox, engine: Engine, seeded: OtherTeam) -> N
 # ---------------------------------------------------------------------- closing with a note
 
 
-def test_close_note_form(sandbox: Sandbox, engine: Engine, seeded: OtherTeam) -> None:
+def test_close_note_form(triage: Sandbox, engine: Engine, seeded: OtherTeam) -> None:
+    sandbox = triage
     sandbox.sender.slash_command("U0002", "C0001", "/feedback First item stays as it is")
     [first] = feedback_rows(engine)
 
@@ -367,7 +393,7 @@ def test_close_note_form(sandbox: Sandbox, engine: Engine, seeded: OtherTeam) ->
         assert row.status == status
         if not fits(view, "fb_note", note):
             return
-        assert row.ops_note == (note.strip() or None)
+        assert row.ops_note == (normal(note) or None)
         if row.ops_note:
             assert_shown_back(row.ops_note, shown)
 
@@ -408,6 +434,25 @@ def test_ritual_form(sandbox: Sandbox, engine: Engine, seeded: OtherTeam) -> Non
         agenda=TEXT,
         people=st.lists(st.sampled_from(["U0002", "U0003", "U0004"]), unique=True, max_size=3),
     )
+    @example(
+        kind="sync",
+        title="t" * 201,
+        when="every weekday at 9:30",
+        duration="",
+        agenda="",
+        people=[],
+    )
+    @example(
+        kind="sync", title=" \x00 ", when="every weekday at 9:30", duration="", agenda="", people=[]
+    )
+    @example(
+        kind="workshop",
+        title="<!channel> & <@U0002>",
+        when="every weekday at 9:30",
+        duration="45m",
+        agenda="<!here> &lt;",
+        people=[],
+    )
     def submit(
         kind: str, title: str, when: str, duration: str, agenda: str, people: list[str]
     ) -> None:
@@ -438,8 +483,8 @@ def test_ritual_form(sandbox: Sandbox, engine: Engine, seeded: OtherTeam) -> Non
         row = rows[-1]
         if not all(fits(view, b, v) for b, v in (("r_title", title), ("r_agenda", agenda))):
             return
-        assert (row.kind, row.title, row.channel_id) == (kind, title.strip(), "C0001")
-        assert row.agenda == (agenda.strip() or None)
+        assert (row.kind, row.title, row.channel_id) == (kind, normal(title), "C0001")
+        assert row.agenda == (normal(agenda) or None)
         assert json.loads(row.participants) == people
         assert_shown_back(row.title, shown)
 
@@ -526,7 +571,7 @@ def test_retro_card_and_action_forms(sandbox: Sandbox, engine: Engine, seeded: O
         assert len(rows) == before + 1
         if not fits(view, "text", typed):
             return
-        assert rows[-1].text == typed.strip()
+        assert rows[-1].text == normal(typed)
         if column == "action":
             assert (rows[-1].owner_id, rows[-1].due) == (owner, due)
             assert_shown_back(rows[-1].text, shown)
@@ -577,7 +622,7 @@ def test_team_settings_form(sandbox: Sandbox, engine: Engine, seeded: OtherTeam)
         assert reopened.status == 200
         form = top_view(sandbox, "U0001")
         by_block = {b["block_id"]: b for b in form["blocks"]}
-        assert by_block["hs_timezone"]["element"]["initial_value"] == timezone.strip()
+        assert by_block["hs_timezone"]["element"]["initial_value"] == normal(timezone)
         if channel:
             assert by_block["hs_channel"]["element"]["initial_channel"] == channel
         sandbox.sender.close_view("U0001", form["id"])
@@ -660,14 +705,14 @@ def test_agenda_notes_and_standup_forms(
         if errors or not all(fits(view, b, v) for b, v in values_typed.items()):
             return
         if form == "agenda":
-            assert agenda[-1] == typed.strip()
-            assert_shown_back(typed.strip(), shown)
+            assert agenda[-1] == normal(typed)
+            assert_shown_back(normal(typed), shown)
         elif form == "notes":
-            assert notes == typed.strip()
-            assert_shown_back(typed.strip(), shown)
+            assert notes == normal(typed)
+            assert_shown_back(normal(typed), shown)
         else:
             assert answer is not None
-            typed_answer = (typed.strip(), today.strip(), blockers.strip())
+            typed_answer = (normal(typed), normal(today), normal(blockers))
             assert (answer.yesterday, answer.today, answer.blockers) == typed_answer
 
     submit()
