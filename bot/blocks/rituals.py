@@ -13,7 +13,7 @@ from bot.blocks.kit import metadata as _metadata
 from bot.blocks.kit import plain as _plain
 from bot.blocks.kit import section as _section
 from bot.blocks.usage import Usage
-from bot.services.rituals import KINDS, RSVP_KINDS, OccurrenceInfo, RitualInfo
+from bot.services.rituals import KINDS, RSVP_KINDS, TITLE_MAX, OccurrenceInfo, RitualInfo
 from bot.text import (
     OPTION_TEXT_MAX,
     escape,
@@ -344,7 +344,11 @@ def build_ritual_modal(
         "blocks": [
             {"type": "input", "block_id": "r_kind", "label": _plain("Kind", 2000), "element": kind},
             _input(
-                "r_title", "Title", value=info.title if info else None, placeholder="Squad standup"
+                "r_title",
+                "Title",
+                value=info.title if info else None,
+                placeholder="Squad standup",
+                max_length=TITLE_MAX,
             ),
             _input(
                 "r_when",
