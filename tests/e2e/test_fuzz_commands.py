@@ -38,6 +38,7 @@ HOSTILE = st.sampled_from(
         "x" * 4000,
         "every tuesdy at 9",
         "tz:Mars/X",
+        "tz:Europe",
     ]
 )
 TEXT = st.one_of(
@@ -52,6 +53,7 @@ TEXT = st.one_of(
 )
 @given(text=TEXT)
 @example(text="export \x00 fails")
+@example(text='add standup "Standup" every weekday at 9:30 tz:Europe')
 def test_any_text_gets_a_clear_answer(sandbox: Sandbox, command: str, text: str) -> None:
     before = len(sandbox.workspace.ephemerals_for("U0002"))
     # Slack sends at most about 4,000 characters of command text.

@@ -32,7 +32,7 @@ from bot.sandbox.server import Sandbox, start_sandbox
 from bot.services import feedback as feedback_service
 from bot.services import rituals as ritual_service
 from bot.settings import Settings
-from bot.text import ELLIPSIS, plain_names
+from bot.text import ELLIPSIS, escape, plain_names
 from storage.models import (
     Feedback,
     Retro,
@@ -348,6 +348,92 @@ def test_feedback_form(triage: Sandbox, engine: Engine, seeded: OtherTeam) -> No
     assert feedback_rows(engine)[0] == first
 
 
+def test_feedback_edit_form(triage: Sandbox, engine: Engine, seeded: OtherTeam) -> None:
+    sandbox = triage
+    sandbox.sender.slash_command("U0002", "C0001", "/feedback First item stays as it is")
+    sandbox.sender.slash_command("U0002", "C0001", "/feedback Second item, edited below")
+    card = sandbox.workspace.ephemerals_for("U0002")[-1]
+    first, _ = feedback_rows(engine)
+
+    @FUZZ
+    @given(typed=TEXT, tags=TEXT, customer=TEXT, area=TEXT)
+    @example(typed="<!everyone> <b>bold</b> & &gt;", tags="", customer="\u202e", area="")
+    def submit(typed: str, tags: str, customer: str, area: str) -> None:
+        sandbox.sender.click(
+            "U0002",
+            action_id="feedback_edit",
+            value="FB-2",
+            channel_id="C0001",
+            message_ts=card["ts"],
+        )
+        view = top_view(sandbox, "U0002")
+        # The form shows the stored values as they are.
+        stored = feedback_rows(engine)[1]
+        by_block = {b.get("block_id"): b for b in view["blocks"]}
+        assert by_block["fb_text"]["element"]["initial_value"] == stored.text
+        assert by_block["fb_customer"]["element"].get("initial_value", "") == (
+            stored.customer or ""
+        )
+        mark = len(sandbox.workspace.calls)
+        values = {
+            "fb_text": text_input(typed),
+            "fb_tags": text_input(tags),
+            "fb_customer": text_input(customer),
+            "fb_area": text_input(area),
+            "fb_urgency": option("normal"),
+        }
+        errors = answer_of(sandbox, view, values)
+        shown = shown_since(sandbox, mark)
+        no_failure_shown(sandbox, mark)
+        assert_no_ping(shown)
+        row = feedback_rows(engine)[1]
+        if errors:
+            assert row == stored
+            return
+        if not all(fits(view, b, v) for b, v in (("fb_text", typed), ("fb_area", area))):
+            return
+        assert row.text == normal(typed)
+        assert row.customer == (normal(customer) or None)
+        assert_shown_back(row.text, shown)
+
+    submit()
+    assert feedback_rows(engine)[0] == first
+
+
+def test_capture_shortcut_form(triage: Sandbox, engine: Engine, seeded: OtherTeam) -> None:
+    sandbox = triage
+
+    @FUZZ
+    @given(typed=TEXT)
+    @example(typed="<!channel> & <script>alert(1)</script> &lt;")
+    def submit(typed: str) -> None:
+        # Slack escapes & < > in what people write; the form shows it unescaped.
+        message = sandbox.sender.post_message("U0002", "C0002", escape(typed))
+        sandbox.sender.shortcut("U0003", "C0002", message["ts"], "capture_feedback")
+        view = top_view(sandbox, "U0003")
+        prefilled = {b.get("block_id"): b for b in view["blocks"]}["fb_text"]["element"]
+        sent = typed.replace("\x00", "")[:4000]
+        assert prefilled.get("initial_value", "") == sent
+        before = len(feedback_rows(engine))
+        mark = len(sandbox.workspace.calls)
+        values = {
+            "fb_text": text_input(prefilled.get("initial_value", "")),
+            "fb_urgency": option("normal"),
+        }
+        errors = answer_of(sandbox, view, values)
+        shown = shown_since(sandbox, mark)
+        no_failure_shown(sandbox, mark)
+        assert_no_ping(shown)
+        rows = feedback_rows(engine)
+        if errors:
+            assert len(rows) == before and not normal(sent)
+            return
+        assert len(rows) == before + 1 and rows[-1].text == normal(sent)
+        assert_shown_back(rows[-1].text, shown)
+
+    submit()
+
+
 # ---------------------------------------------------------------------- closing with a note
 
 
@@ -593,6 +679,9 @@ def test_team_settings_form(sandbox: Sandbox, engine: Engine, seeded: OtherTeam)
         timezone=TIMEZONE,
         channel=st.sampled_from([None, "C0001", "C0003"]),
     )
+    @example(reactions="memo", timezone="Europe", channel=None)
+    @example(reactions="memo", timezone="x" * 300, channel="C0001")
+    @example(reactions="<!channel>, &lt;", timezone=" UTC ", channel=None)
     def submit(reactions: str, timezone: str, channel: str | None) -> None:
         sandbox.sender.open_home("U0001")
         home = sandbox.workspace.home_views["U0001"]
