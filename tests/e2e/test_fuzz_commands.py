@@ -54,6 +54,7 @@ TEXT = st.one_of(
 @given(text=TEXT)
 @example(text="export \x00 fails")
 @example(text='add standup "Standup" every weekday at 9:30 tz:Europe')
+@example(text='add "<!channel> <@U0002>" cost:"<!here> 5/mo"')
 def test_any_text_gets_a_clear_answer(sandbox: Sandbox, command: str, text: str) -> None:
     before = len(sandbox.workspace.ephemerals_for("U0002"))
     # Slack sends at most about 4,000 characters of command text.
