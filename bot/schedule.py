@@ -792,13 +792,25 @@ def _rule_problem(rule: Rule) -> str | None:
     return None
 
 
-def _zone(tz: str) -> ZoneInfo:
+def known_zone(name: str) -> ZoneInfo | None:
+    """The IANA timezone called `name`, or None for any other text.
+
+    ZoneInfo raises more than ZoneInfoNotFoundError: ValueError for paths, and OSError for
+    a folder name ("Europe") or a name longer than the file system allows.
+    """
     try:
-        return ZoneInfo(tz)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def _zone(tz: str) -> ZoneInfo:
+    zone = known_zone(tz)
+    if zone is None:
         raise CommandParseError(
             f"unknown timezone {_shown(tz)}: use an IANA name like Europe/Berlin", fragment=tz
-        ) from None
+        )
+    return zone
 
 
 def _require_aware(moment: datetime, name: str) -> None:

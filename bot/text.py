@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 ELLIPSIS = "…"
 
@@ -21,6 +22,17 @@ PRIVATE_METADATA_MAX = 3000
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _CONTROL_SEQUENCE = re.compile(r"<([@#!])([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def drop_nul(payload: Any) -> None:
+    """Remove NUL characters from every string in a parsed payload, in place."""
+    items: Any = payload.items() if isinstance(payload, dict) else enumerate(payload)
+    for key, value in list(items):
+        if isinstance(value, str):
+            if "\x00" in value:
+                payload[key] = value.replace("\x00", "")
+        elif isinstance(value, dict | list):
+            drop_nul(value)
 
 
 def escape(text: str) -> str:

@@ -563,8 +563,12 @@ class FeedbackFlows:
         if not self.is_ops(client, team, user):
             ack(response_action="errors", errors={blocks.FIELD_NOTE: OPS_ONLY})
             return
+        note = (input_value(body["view"], blocks.FIELD_NOTE) or "").strip() or None
+        if note and len(note) > service.NOTE_MAX:
+            problem = f"A note can be at most {service.NOTE_MAX} characters."
+            ack(response_action="errors", errors={blocks.FIELD_NOTE: problem})
+            return
         ack()
-        note = input_value(body["view"], blocks.FIELD_NOTE)
         try:
             self.change_status(
                 client,

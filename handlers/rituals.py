@@ -203,9 +203,18 @@ class RitualFlows:
         except CommandParseError as err:
             ack(response_action="errors", errors={"r_duration": err.message.capitalize()})
             return
+        title = (input_value(view, "r_title") or "").strip()
+        if not title or len(title) > service.TITLE_MAX:
+            problem = (
+                f"A title can be at most {service.TITLE_MAX} characters."
+                if title
+                else "Please give it a title."
+            )
+            ack(response_action="errors", errors={"r_title": problem})
+            return
         draft = RitualDraft(
             kind=input_value(view, "r_kind") or "custom",
-            title=(input_value(view, "r_title") or "").strip()[:200],
+            title=title,
             when=(input_value(view, "r_when") or "").strip(),
             channel_id=input_value(view, "r_channel") or metadata.get("channel_id") or user,
             participants=tuple(input_value(view, "r_people") or ()),

@@ -408,7 +408,10 @@ def _triage_blocks(item: FeedbackItem, names: Mapping[str, str]) -> list[dict[st
 
 def build_triage_card(item: FeedbackItem, names: Mapping[str, str]) -> dict[str, Any]:
     """The card posted to the triage channel, updated in place on every change."""
-    return {"text": f"{item.key}: {item.text[:150]}", "blocks": _triage_blocks(item, names)}
+    return {
+        "text": f"{item.key}: {truncate(safe_mrkdwn(item.text), 150)}",
+        "blocks": _triage_blocks(item, names),
+    }
 
 
 def build_triage_queue(
@@ -536,7 +539,7 @@ def build_item_detail(detail: ItemDetail, names: Mapping[str, str]) -> dict[str,
                 "elements": [_button(f"+1 ({item.votes})", ACTION_VOTE, item.key)],
             }
         )
-    return {"text": f"{item.key}: {item.text[:200]}", "blocks": blocks[:50]}
+    return {"text": f"{item.key}: {truncate(safe_mrkdwn(item.text), 200)}", "blocks": blocks[:50]}
 
 
 def build_themes(themes: Sequence[ThemeSummary]) -> dict[str, Any]:

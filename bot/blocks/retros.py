@@ -28,6 +28,7 @@ ACTION_DONE = "retro_action_done"
 ACTION_SEE_ALL = "retro_see_all"
 VALUE = "value"
 CARDS_ON_BOARD = 24
+ACTIONS_ON_BOARD = 15
 
 RETRO_USAGE = Usage(
     command="/retro",
@@ -118,8 +119,12 @@ def build_board(board: Board, names: Mapping[str, str], *, today: date) -> dict[
                 }
             )
     if board.actions:
-        lines = "\n".join(_action_line(a, names, today) for a in board.actions[:15])
+        lines = "\n".join(_action_line(a, names, today) for a in board.actions[:ACTIONS_ON_BOARD])
         blocks.append(_section(f"*Action items*\n{lines}"))
+        hidden = len(board.actions) - ACTIONS_ON_BOARD
+        if hidden > 0:
+            # Its own block: a long section is cut at its end, and this must stay visible.
+            blocks.append(_context(f"…and {hidden} more action items"))
     if board.summary:
         blocks.append(_section(f"*Summary*\n{safe_mrkdwn(board.summary)}"))
     buttons: list[dict[str, Any]] = []
@@ -149,7 +154,7 @@ def build_board(board: Board, names: Mapping[str, str], *, today: date) -> dict[
             )
         )
     blocks.append({"type": "actions", "block_id": f"retro:{board.id}", "elements": buttons})
-    return {"text": f"Retro #{board.number}: {board.title}", "blocks": blocks[:50]}
+    return {"text": f"Retro #{board.number}: {escape(board.title)}", "blocks": blocks[:50]}
 
 
 def build_all_cards(board: Board, names: Mapping[str, str]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from bot.blocks.kit import metadata as _metadata
 from bot.blocks.kit import plain as _plain
 from bot.blocks.kit import section as _section
 from bot.blocks.usage import Usage
-from bot.services.rituals import KINDS, RSVP_KINDS, OccurrenceInfo, RitualInfo
+from bot.services.rituals import KINDS, RSVP_KINDS, TITLE_MAX, OccurrenceInfo, RitualInfo
 from bot.text import (
     OPTION_TEXT_MAX,
     escape,
@@ -106,7 +106,10 @@ def build_ritual_created(
     if info.tz != viewer_tz:
         lines.append(f"Its times follow {escape(info.tz)}.")
     lines.append(f"*Next*\n{times}")
-    return {"text": f"{verb} {info.key} {info.title}", "blocks": [_section("\n".join(lines))]}
+    return {
+        "text": f"{verb} {info.key} {escape(info.title)}",
+        "blocks": [_section("\n".join(lines))],
+    }
 
 
 def build_ritual_list(rituals: Sequence[RitualInfo], *, viewer_tz: str) -> dict[str, Any]:
@@ -193,7 +196,10 @@ def build_occurrence_message(
         )
     if occurrence.notes:
         blocks.append(_section(f"*Notes & outcomes*\n{safe_mrkdwn(occurrence.notes)}"))
-    return {"text": f"{info.title}: {when(occurrence.scheduled_at, info.tz)}", "blocks": blocks}
+    return {
+        "text": f"{escape(info.title)}: {when(occurrence.scheduled_at, info.tz)}",
+        "blocks": blocks,
+    }
 
 
 def build_reminder(info: RitualInfo, at: datetime) -> dict[str, Any]:
@@ -210,7 +216,7 @@ def build_followup(occurrence: OccurrenceInfo) -> dict[str, Any]:
     if occurrence.notes:
         text = f"*Notes & outcomes* of {_title(occurrence.ritual)}\n{safe_mrkdwn(occurrence.notes)}"
     return {
-        "text": f"Notes & outcomes: {occurrence.ritual.title}",
+        "text": f"Notes & outcomes: {escape(occurrence.ritual.title)}",
         "blocks": [
             _section(text),
             {
@@ -227,7 +233,7 @@ def build_standup_dm(occurrence: OccurrenceInfo) -> dict[str, Any]:
     info = occurrence.ritual
     end = occurrence.scheduled_at + timedelta(minutes=info.duration_minutes)
     return {
-        "text": f"Standup: {info.title}",
+        "text": f"Standup: {escape(info.title)}",
         "blocks": [
             _section(
                 f":sunrise: Time for {_title(info)}. Answer by {when(end, info.tz)}; the report "
@@ -269,7 +275,7 @@ def build_standup_report(
         blocks.append(_context("Nobody answered this time."))
     if missing:
         blocks.append(_context(f"No answer from {_people(names, missing)}."))
-    return {"text": f"Standup report: {info.title}", "blocks": blocks[:50]}
+    return {"text": f"Standup report: {escape(info.title)}", "blocks": blocks[:50]}
 
 
 # ---------------------------------------------------------------------------- forms
@@ -338,7 +344,11 @@ def build_ritual_modal(
         "blocks": [
             {"type": "input", "block_id": "r_kind", "label": _plain("Kind", 2000), "element": kind},
             _input(
-                "r_title", "Title", value=info.title if info else None, placeholder="Squad standup"
+                "r_title",
+                "Title",
+                value=info.title if info else None,
+                placeholder="Squad standup",
+                max_length=TITLE_MAX,
             ),
             _input(
                 "r_when",

@@ -151,7 +151,7 @@ def build_saved(saved: Saved, names: Mapping[str, str], today: date) -> dict[str
         notes.append(f":bell: I'll DM {who} about the renewal on {days}.")
     if notes:
         blocks.append(_context(" ".join(notes)))
-    return {"text": f"{verb} {tool.name} in the stack.", "blocks": blocks}
+    return {"text": f"{verb} {safe_mrkdwn(tool.name)} in the stack.", "blocks": blocks}
 
 
 def _fields(tool: ToolInfo, names: Mapping[str, str], today: date) -> list[dict[str, str]]:
@@ -177,7 +177,8 @@ def build_tool_detail(tool: ToolInfo, names: Mapping[str, str], today: date) -> 
             f"`/stack edit {escape(tool.name)} key:value` to change it"
         ),
     ]
-    return {"text": f"{tool.name}: {tool.cost.text if tool.cost else 'no cost'}", "blocks": blocks}
+    cost = safe_mrkdwn(tool.cost.text) if tool.cost else "no cost"
+    return {"text": f"{safe_mrkdwn(tool.name)}: {cost}", "blocks": blocks}
 
 
 def build_stack_list(overview: Overview, names: Mapping[str, str]) -> dict[str, Any]:
@@ -231,7 +232,7 @@ def build_stack_list(overview: Overview, names: Mapping[str, str]) -> dict[str, 
 def build_remove_confirm(tool: ToolInfo) -> dict[str, Any]:
     """Ask before removing a tool."""
     return {
-        "text": f"Remove {tool.name} from the stack?",
+        "text": f"Remove {safe_mrkdwn(tool.name)} from the stack?",
         "blocks": [
             _section(
                 f":wastebasket: Remove {tool_name(tool, link=False)} from the stack? Its "
@@ -252,7 +253,7 @@ def build_remove_confirm(tool: ToolInfo) -> dict[str, Any]:
 def build_removed(name: str) -> dict[str, Any]:
     """After the remove button."""
     return {
-        "text": f"Removed {name} from the stack.",
+        "text": f"Removed {safe_mrkdwn(name)} from the stack.",
         "blocks": [_section(f":wastebasket: Removed *{safe_mrkdwn(name)}* from the stack.")],
     }
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -30,7 +30,7 @@ from bot.grammar import (
     Token,
     Word,
 )
-from bot.schedule import Rule, describe, next_occurrences, parse_schedule
+from bot.schedule import Rule, describe, known_zone, next_occurrences, parse_schedule
 from bot.services import feedback as feedback_service
 from bot.services import kpis as kpi_service
 from bot.services import retros as retro_service
@@ -323,12 +323,10 @@ def parse_channel_only(tokens: Sequence[Token], *, default_channel: str, subcomm
 
 def check_timezone(name: str) -> str:
     """An IANA timezone name, or a parse error quoting it."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    if known_zone(name) is None:
         raise CommandParseError(
             "unknown timezone, use an IANA name like Europe/Berlin", fragment=name
-        ) from None
+        )
     return name
 
 

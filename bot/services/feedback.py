@@ -597,6 +597,7 @@ def set_status(
     """Move an item to `status`; shipping or declining it claims one DM per voter."""
     if status not in STATUSES:
         raise CommandParseError(f"status must be one of {', '.join(STATUSES)}", status)
+    note = (note or "").strip() or None
     if note and len(note) > NOTE_MAX:
         raise CommandParseError(f"a note can be at most {NOTE_MAX} characters", note[:40])
     row = _row(session, team_id, number)
@@ -621,7 +622,7 @@ def set_status(
             text=note,
         )
     if note:
-        row.ops_note = note.strip()
+        row.ops_note = note
     session.add(row)
     session.flush()
     notify: list[str] = []

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
@@ -27,6 +26,7 @@ from bot.grammar import (
     parse_channel_mention,
     parse_date,
 )
+from bot.schedule import known_zone
 from storage import kpis as store
 from storage.models import Kpi
 
@@ -462,11 +462,9 @@ def _description(text: str) -> str | None:
 def today_in(now: datetime, tz: str | None, fallback: str = "UTC") -> date:
     """The calendar day at `now` in timezone `tz` (or `fallback` when unknown)."""
     for name in (tz, fallback):
-        if name:
-            try:
-                return now.astimezone(ZoneInfo(name)).date()
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
+        zone = known_zone(name) if name else None
+        if zone is not None:
+            return now.astimezone(zone).date()
     return now.date()
 
 

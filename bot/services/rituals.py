@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -24,7 +23,7 @@ from bot.grammar import (
     parse_duration,
 )
 from bot.logs import get_logger
-from bot.schedule import Rule, describe, next_occurrences, parse_schedule
+from bot.schedule import Rule, describe, known_zone, next_occurrences, parse_schedule
 from storage import feedback as counters
 from storage import rituals as store
 from storage.models import Ritual, RitualOccurrence, StandupAnswer
@@ -179,12 +178,8 @@ def parse_add(tokens: list[Token], *, default_channel: str) -> RitualDraft:
 
 def check_timezone(name: str) -> str:
     """An IANA timezone name, or a parse error quoting it."""
-    try:
-        ZoneInfo(name)
-    except (KeyError, ValueError):
-        raise CommandParseError(
-            "unknown timezone, use an IANA name like Europe/Berlin", name
-        ) from None
+    if known_zone(name) is None:
+        raise CommandParseError("unknown timezone, use an IANA name like Europe/Berlin", name)
     return name
 
 

@@ -11,10 +11,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
+from bot.schedule import known_zone
 from bot.settings import Settings
 from storage import workspace as store
 from storage.models import TeamSettings
@@ -89,12 +89,10 @@ def parse_reactions(text: str) -> tuple[str, ...]:
 def check_timezone(name: str) -> str:
     """An IANA timezone name, or SettingInvalid."""
     name = (name or "").strip()
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    if known_zone(name) is None:
         raise SettingInvalid(
             "default_timezone", "Use an IANA timezone name, like Europe/Berlin or UTC."
-        ) from None
+        )
     return name
 
 

@@ -403,6 +403,110 @@ def test_modal_submit_sends_slack_view_state(page: Page, sb: Sandbox) -> None:
     expect(page.locator("#modal-root .modal")).to_have_count(0)
 
 
+HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script> &lt;b&gt; "q" <!channel>'
+
+
+def hostile_plain(limit: int) -> dict[str, str]:
+    return {"type": "plain_text", "text": HOSTILE[:limit]}
+
+
+@pytest.mark.browser
+def test_modal_text_from_people_is_shown_as_text(
+    page: Page, sb: Sandbox, problems: list[str]
+) -> None:
+    """A form's title, labels, hints, placeholders, prefilled values, option labels and
+    errors can all carry text people typed: the page shows it, never runs it."""
+    open_page(page, sb)
+    options = [
+        {"text": hostile_plain(75), "value": "a"},
+        {"text": {"type": "plain_text", "text": "Plain"}, "value": "b"},
+    ]
+    view = {
+        "type": "modal",
+        "callback_id": "hostile",
+        "title": hostile_plain(24),
+        "submit": hostile_plain(24),
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "&lt;img src=x onerror=alert(3)&gt;"},
+            },
+            {
+                "type": "input",
+                "block_id": "text",
+                "label": hostile_plain(2000),
+                "hint": hostile_plain(2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "initial_value": HOSTILE,
+                    "placeholder": hostile_plain(150),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "line",
+                "label": {"type": "plain_text", "text": "Line"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "initial_value": HOSTILE,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "pick",
+                "label": {"type": "plain_text", "text": "Pick"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": options,
+                    "initial_option": options[0],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "boxes",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Boxes"},
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": [{**options[0], "description": hostile_plain(75)}],
+                },
+            },
+        ],
+    }
+    answer = requests.post(
+        f"{sb.url}/api/views.open",
+        json={"trigger_id": sb.workspace.issue_trigger("U0001"), "view": view},
+        headers={"Authorization": "Bearer xoxb-test"},
+        timeout=10,
+    ).json()
+    assert answer["ok"], answer
+    modal = page.locator("#modal-root .modal")
+    expect(modal.locator(".modal-title")).to_have_text(HOSTILE[:24])
+    expect(modal.locator('[data-block-id="text"] textarea')).to_have_value(HOSTILE)
+    expect(modal.locator('[data-block-id="line"] input')).to_have_value(HOSTILE)
+    expect(modal.locator('[data-block-id="text"] textarea')).to_have_attribute(
+        "placeholder", HOSTILE[:150]
+    )
+    expect(modal.locator('[data-block-id="pick"] select')).to_have_value("a")
+    expect(modal.locator('[data-block-id="pick"] option').nth(1)).to_have_text(HOSTILE[:75])
+    expect(modal).to_contain_text("<img src=x onerror=alert(3)>")
+    expect(modal.locator('[data-block-id="boxes"]')).to_contain_text(HOSTILE[:75])
+    with sb.workspace.lock:
+        sb.workspace.views[answer["view"]["id"]]["_errors"] = {"text": HOSTILE}
+        sb.workspace.touch()
+    expect(modal.locator('[data-block-id="text"] .bk-error')).to_have_text(HOSTILE)
+    assert modal.locator("img, script").count() == 0
+    modal.get_by_role("button", name="Cancel").click()
+    expect(page.locator("#modal-root .modal")).to_have_count(0)
+    assert problems == []
+
+
 @pytest.mark.browser
 def test_reaction_from_picker_and_pill_toggle(page: Page, sb: Sandbox) -> None:
     seeded = sb.workspace.add_message("C0003", user_id="U0002", text="Export to CSV please")

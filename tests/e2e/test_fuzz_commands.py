@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.app import SORRY
 from bot.manifest import COMMANDS
 from bot.sandbox.server import Sandbox
 
@@ -37,6 +38,7 @@ HOSTILE = st.sampled_from(
         "x" * 4000,
         "every tuesdy at 9",
         "tz:Mars/X",
+        "tz:Europe",
     ]
 )
 TEXT = st.one_of(
@@ -50,6 +52,9 @@ TEXT = st.one_of(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(text=TEXT)
+@example(text="export \x00 fails")
+@example(text='add standup "Standup" every weekday at 9:30 tz:Europe')
+@example(text='add "<!channel> <@U0002>" cost:"<!here> 5/mo"')
 def test_any_text_gets_a_clear_answer(sandbox: Sandbox, command: str, text: str) -> None:
     before = len(sandbox.workspace.ephemerals_for("U0002"))
     # Slack sends at most about 4,000 characters of command text.
@@ -61,5 +66,6 @@ def test_any_text_gets_a_clear_answer(sandbox: Sandbox, command: str, text: str)
     for answer in answers:
         shown = answer["text"] + json.dumps(answer.get("blocks", []))
         assert "Traceback" not in shown and "dispatch_failed" not in shown
+        assert SORRY not in shown
         assert "<!" not in shown and "<@" not in shown, shown[:300]
     sandbox.workspace.view_stacks.pop("U0002", None)

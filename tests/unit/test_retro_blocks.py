@@ -98,3 +98,11 @@ def test_see_all_modal_and_forms_fit_a_view() -> None:
     for view in (blocks.build_card_modal(7, "idea"), blocks.build_action_modal(7)):
         assert check_blocks(view["blocks"], surface="modal") == []
         assert len(view["title"]["text"]) <= 24
+
+
+def test_action_items_past_the_board_say_how_many_more() -> None:
+    many = board("open", actions=blocks.ACTIONS_ON_BOARD + 2)
+    shown = json.dumps(blocks.build_board(many, {}, today=TODAY), ensure_ascii=False)
+    assert "…and 2 more action items" in shown
+    few = board("open", actions=blocks.ACTIONS_ON_BOARD)
+    assert "more" not in json.dumps(blocks.build_board(few, {}, today=TODAY)["blocks"][-3:])

@@ -17,6 +17,7 @@ from bot.schedule import (
     EXAMPLES,
     Rule,
     describe,
+    known_zone,
     next_occurrences,
     parse_schedule,
     suggest,
@@ -891,3 +892,12 @@ def test_from_json_refuses_what_is_not_a_rule(stored: str) -> None:
 def test_malformed_rules_cannot_be_built(fields: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         Rule(**fields)
+
+
+@pytest.mark.parametrize("name", ["Europe", "x" * 300, "/etc/passwd", "Europe/../UTC", "", "UTC "])
+def test_known_zone_is_none_for_any_text_that_is_no_timezone(name: str) -> None:
+    assert known_zone(name) is None
+
+
+def test_known_zone_finds_iana_names() -> None:
+    assert known_zone("Europe/Berlin") == ZoneInfo("Europe/Berlin")

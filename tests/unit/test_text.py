@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import escape, plain_names, safe_mrkdwn, split_for_sections, truncate
+from bot.text import drop_nul, escape, plain_names, safe_mrkdwn, split_for_sections, truncate
 
 
 def test_escape_only_the_three_control_characters() -> None:
@@ -41,3 +41,17 @@ def test_split_covers_everything_within_the_limit(text: str, limit: int) -> None
     assert "".join(chunks).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(
         " ", ""
     )
+
+
+def test_drop_nul_cleans_every_string_of_a_payload_in_place() -> None:
+    payload = {
+        "text": "a\x00b",
+        "view": {"state": {"values": {"b": {"value": {"value": "\x00x\x00"}}}}},
+        "list": ["\x00", 3, None, {"k": "ok"}],
+    }
+    drop_nul(payload)
+    assert payload == {
+        "text": "ab",
+        "view": {"state": {"values": {"b": {"value": {"value": "x"}}}}},
+        "list": ["", 3, None, {"k": "ok"}],
+    }
