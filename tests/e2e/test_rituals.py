@@ -18,6 +18,7 @@ from bot.settings import Settings
 from storage.models import Outbox, Ritual, RitualOccurrence
 from tests.e2e.helpers import (
     FakeClock,
+    counter_held,
     dms,
     ephemerals,
     find_block_action,
@@ -57,6 +58,20 @@ def test_add_confirms_with_three_times_in_the_creators_zone(bot: Sandbox, engine
     )
     assert json.loads(ritual.participants) == ["U0002", "U0003"]
     assert ritual.next_at == datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+
+
+def test_a_ritual_held_up_past_slacks_deadline_is_not_scheduled(
+    sandbox: Sandbox, engine: Engine
+) -> None:
+    """Slack shows "failed" after 3 s: a ritual that would be confirmed later is rolled back."""
+    line = '/ritual add sync "Held sync" daily at 10'
+    sandbox.sender.slash_command("U0002", "D0002", '/ritual add sync "First sync" daily at 9')
+    with counter_held(sandbox, engine, "ritual") as send:
+        assert send(sandbox.sender.slash_command, "U0002", "D0002", line).result(60).status == 404
+    with Session(engine) as session:
+        assert [r.title for r in session.exec(select(Ritual))] == ["First sync"]
+    sandbox.sender.slash_command("U0002", "D0002", line)
+    assert "Scheduled *R-2*" in ephemerals(sandbox, "U0002")[-1]
 
 
 def test_channels_are_for_ops_and_dms_for_everyone(bot: Sandbox, engine: Engine) -> None:
