@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -320,6 +321,7 @@ class RitualFlows:
                     user_id=user,
                     answer=answer,
                     now=self.deps.now(),
+                    clicked_at=clicked_at(body),
                 )
         except (LookupError, CommandParseError) as err:
             respond(text=f":warning: {err}", replace_original=False)
@@ -423,3 +425,11 @@ class RitualFlows:
                 now=self.deps.now(),
             )
         client.chat_postMessage(channel=user, text="Thanks! Your standup answer is in.")
+
+
+def clicked_at(body: dict[str, Any]) -> datetime | None:
+    """When the person clicked, by Slack's clock (the action's action_ts), if it says."""
+    try:
+        return datetime.fromtimestamp(float(body["actions"][0]["action_ts"]), UTC)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None

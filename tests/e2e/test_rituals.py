@@ -11,11 +11,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.deps import build_deps
+from bot.sandbox.sender import Delivery
 from bot.sandbox.server import Sandbox, start_sandbox
 from bot.sandbox.workspace import Fault
 from bot.scheduling import Clock
 from bot.settings import Settings
-from storage.models import Outbox, Ritual, RitualOccurrence
+from storage.models import Outbox, Ritual, RitualOccurrence, RitualRsvp
 from tests.e2e.helpers import (
     FakeClock,
     counter_held,
@@ -102,6 +103,38 @@ def test_bad_input_is_answered_and_changes_nothing(
     assert expected in ephemerals(bot, "U0001")[-1]
     with Session(engine) as session:
         assert session.exec(select(Ritual)).all() == []
+
+
+def test_an_earlier_rsvp_click_handled_late_does_not_win(
+    bot: Sandbox, engine: Engine, clock: FakeClock
+) -> None:
+    """Two quick clicks may be handled in either order (two processes): the later click wins."""
+    bot.sender.slash_command(
+        "U0001", "C0001", '/ritual add workshop "Roadmap jam" on 2026-12-03 15:00'
+    )
+    at = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+    tick(bot, at + timedelta(seconds=5), clock)
+    post = channel_posts(bot, "C0001")[-1]
+    assert "Roadmap jam" in post["text"]
+
+    def click(answer: str) -> Delivery:
+        return bot.sender.click(
+            "U0002",
+            action_id="ritual_rsvp",
+            value=f"1:{answer}",
+            channel_id="C0001",
+            message_ts=post["ts"],
+        )
+
+    going = click("going")
+    click("cant")
+    # The "going" click arrives again after "cant" (a retry, or a slow process).
+    assert bot.sender.resend(going).status == 200
+    with Session(engine) as session:
+        assert [(r.user_id, r.answer) for r in session.exec(select(RitualRsvp))] == [
+            ("U0002", "cant")
+        ]
+    assert "*Can't* 1: Bob Martin" in json.dumps(channel_posts(bot, "C0001")[-1]["blocks"])
 
 
 def test_workshop_posts_once_with_rsvps_reminder_and_notes(
