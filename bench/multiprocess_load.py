@@ -105,7 +105,9 @@ def print_report(
         "max ms",
     ]
     print(table(headers, lines))
-    print(f"\nerrors on the sender side: {len(record.errors)}")
+    retries = ", ".join(f"{kind} {n}" for kind, n in sorted(record.retries.items()))
+    print(f"\nretries sent (included above): {retries}; double clicks: {record.double_clicks}")
+    print(f"errors on the sender side: {len(record.errors)}")
     for error in record.errors[:20]:
         print(f"  {error}")
     print(

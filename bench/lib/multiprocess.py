@@ -288,6 +288,9 @@ class Record:
     acked: Counter[str] = field(default_factory=Counter)
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
+    # Slack's retries (the same signed request again, to the other process) and double clicks.
+    retries: Counter[str] = field(default_factory=Counter)
+    double_clicks: int = 0
     # Requests Bolt stopped waiting for (no ack within 3 s: Slack shows "failed").
     late: Counter[str] = field(default_factory=Counter)
     # Text filed -> its FB number (from "Filed FB-n" or "Already filed FB-n").
@@ -360,9 +363,14 @@ class Load:
                 with self.record.lock:
                     self.record.errors.append(f"{kind}: {type(err).__name__}: {err}"[:300])
 
-    def _other(self, sender: EventSender) -> EventSender:
+    def _retry(self, kind: str, sender: EventSender, delivery: Delivery) -> Delivery:
+        """Slack's retry of a delivered request: the same signed body, X-Slack-Retry-Num 1,
+        here to the other serve process (a load balancer may send it anywhere)."""
         senders = self.fleet.senders
-        return senders[(senders.index(sender) + 1) % len(senders)]
+        other = senders[(senders.index(sender) + 1) % len(senders)]
+        with self.record.lock:
+            self.record.retries[kind] += 1
+        return other.resend(delivery, wait=False)
 
     # -------------------------------------------------------------------- acts
 
@@ -374,7 +382,7 @@ class Load:
         if rng.random() < 0.15:
             # Slack retries (or a slow proxy resends) the same signed request, maybe to
             # the other process.
-            self._filed(text, self._other(sender).resend(delivery, wait=False))
+            self._filed(text, self._retry("file", sender, delivery))
 
     def _filed(self, text: str, delivery: Delivery) -> None:
         if not self.record.delivered("file", delivery):
@@ -415,8 +423,9 @@ class Load:
         if self.record.delivered("vote", click):
             with self.record.lock:
                 self.record.votes.add((user, number))
+                self.record.double_clicks += double
         if rng.random() < 0.1:
-            self.record.delivered("vote", self._other(sender).resend(click, wait=False))
+            self.record.delivered("vote", self._retry("vote", sender, click))
         return None
 
     def _ephemeral_with(self, user: str, block_id: str) -> str | None:
@@ -448,7 +457,7 @@ class Load:
             with self.record.lock:
                 self.record.captures[(CHAT_CHANNEL, ts)].add(reactor)
         if rng.random() < 0.2:
-            self.record.delivered("capture", self._other(sender).resend(delivery, wait=False))
+            self.record.delivered("capture", self._retry("capture", sender, delivery))
 
     def _rsvp(self, sender: EventSender, rng: random.Random, worker: int, step: int) -> None:
         posts = [
@@ -504,7 +513,7 @@ class Load:
             with self.record.lock:
                 self.record.kpi_values[(name, on)] = value
         if rng.random() < 0.1:
-            self.record.delivered("kpi", self._other(sender).resend(delivery, wait=False))
+            self.record.delivered("kpi", self._retry("kpi", sender, delivery))
 
 
 WORDS = (
