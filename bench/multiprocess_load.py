@@ -90,7 +90,12 @@ def print_report(
         )
     lines.append(
         _row(
-            "all", sum(record.sent.values()), sum(record.acked.values()), everything, record.seconds
+            "all",
+            sum(record.sent.values()),
+            sum(record.acked.values()),
+            sum(record.late.values()),
+            everything,
+            record.seconds,
         )
     )
     headers = [
