@@ -7,7 +7,9 @@ process; --workers threads send a mix of filings, +1 clicks (double clicks and r
 included), capture reactions, RSVP clicks, /ritual add and /kpi record for --seconds,
 while the clock posts the rituals and the digest that fall due during the run. Then the
 script waits until the database agrees with what was acked (or --settle runs out) and
-prints the figures and every problem found. Exits 1 when there is a problem.
+prints the figures and every problem found. Exits 1 when something was lost, doubled or
+failed (a late ack, Bolt's 404 after 3 s, is a figure, not a failure); skips (exit 0)
+when PostgreSQL does not answer on 127.0.0.1:5432.
 
     .venv/bin/python bench/multiprocess_load.py --seconds 60
 """
@@ -38,8 +40,10 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=180.0, help="seconds to agree after")
     args = parser.parse_args()
     if not apps.postgres_answers():
-        print("PostgreSQL does not answer on 127.0.0.1:5432; this benchmark needs it.")
-        return 1
+        print(
+            "skipped: PostgreSQL does not answer on 127.0.0.1:5432 (database test, user postgres)"
+        )
+        return 0
     print(f"machine: {machine()}")
     print(f"command: {command_line()}")
     workdir = apps.workdir("multiprocess")

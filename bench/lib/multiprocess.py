@@ -147,6 +147,9 @@ def start_fleet(
             timeout=30,
         )
         sender.http.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=64))
+        # A connection per request: a kept-alive one that gunicorn closes after its idle
+        # keepalive (5 s) just as a worker sends on it is reset, which says nothing of the bot.
+        sender.http.headers["Connection"] = "close"
         senders.append(sender)
     server.app = create_emulator_app(workspace, senders[0], url)  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, name="emulator", daemon=True)
