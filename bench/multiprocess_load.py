@@ -53,6 +53,7 @@ def main() -> int:
         with multiprocess.start_fleet(database.bot_url, workdir, threads=args.threads) as fleet:
             plan = multiprocess.seed(engine, start=datetime.now(UTC), seconds=args.seconds)
             multiprocess.start_clock(fleet, database.bot_url)
+            multiprocess.wait_first_post(fleet)
             record = multiprocess.Load(fleet, plan).run(seconds=args.seconds, workers=args.workers)
             settled = time.monotonic()
             problems = multiprocess.settle(engine, fleet, plan, record, timeout=args.settle)

@@ -188,6 +188,16 @@ def start_clock(fleet: Fleet, database_url: str) -> None:
     fleet.processes.append(_spawn(["-m", "bot", "clock"], env, fleet.clock_log))
 
 
+def wait_first_post(fleet: Fleet, timeout: float = 90) -> None:
+    """Wait until the clock has posted the first ritual (it is up; the rest fall due later),
+    so that RSVPs are part of the load however slowly the clock starts."""
+    deadline = time.monotonic() + timeout
+    while not any(m.get("bot_id") for m in fleet.workspace.messages_in(RITUAL_CHANNEL)):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the clock posted nothing:\n{fleet.clock_log.read_text()[-2000:]}")
+        time.sleep(0.1)
+
+
 def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("w") as sink:
         return subprocess.Popen(

@@ -30,6 +30,7 @@ def test_two_serve_processes_and_a_clock_lose_nothing_and_double_nothing(
         start = datetime.now(UTC)
         plan = multiprocess.seed(engine, start=start, seconds=SECONDS)
         multiprocess.start_clock(fleet, database_url)
+        multiprocess.wait_first_post(fleet)
         record = multiprocess.Load(fleet, plan).run(seconds=SECONDS, workers=32)
         problems = multiprocess.settle(engine, fleet, plan, record)
         problems += multiprocess.log_problems(fleet)
