@@ -27,6 +27,17 @@ def too_late(context: Any) -> bool:
     return received is not None and time.monotonic() - received > ACK_DEADLINE_SECONDS
 
 
+class TooLate(Exception):
+    """Raised inside a unit of work whose answer could no longer reach Slack in time."""
+
+
+def in_time(context: Any) -> None:
+    """Raise TooLate past the ack deadline: called last inside a `session_scope()`, it rolls
+    back what the person, who has seen Slack's error by then, would not expect to exist."""
+    if too_late(context):
+        raise TooLate
+
+
 def config_of(deps: Deps, team_id: str) -> TeamConfig:
     """The team's settings in effect (App Home settings, else the environment)."""
     with deps.session_scope() as session:

@@ -19,7 +19,9 @@ from bot.services import feedback as service
 from bot.services.feedback import FeedbackConflict, FeedbackItem, FeedbackNotFound
 from bot.services.roles import OPS_ONLY
 from handlers.common import (
+    TooLate,
     config_of,
+    in_time,
     input_value,
     metadata_of,
     names,
@@ -73,7 +75,7 @@ def register(app: App, deps: Deps) -> None:
         elif answer is not None:
             ack(**flows.guard(lambda: answer(client, team, user, parsed.args)))
         else:
-            flows.file(ack, respond, client, command, parsed.tokens)
+            flows.file(ack, respond, client, command, parsed.tokens, context)
 
     @app.shortcut("capture_feedback")
     def on_capture_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
@@ -230,8 +232,12 @@ class FeedbackFlows:
         client: WebClient,
         command: dict[str, Any],
         tokens: list[Any],
+        context: BoltContext | None = None,
     ) -> None:
-        """`/feedback <text>`: file, answer with the card, then look for duplicates."""
+        """`/feedback <text>`: file, answer with the card, then look for duplicates.
+
+        A filing that would be answered after Slack's deadline is rolled back: the person
+        has seen "failed" by then, and files it again."""
         mistyped = service.mistyped_subcommand(tokens)
         if mistyped:
             typed, meant = mistyped
@@ -247,16 +253,21 @@ class FeedbackFlows:
             ack(**build_usage_card(USAGE, problem=err.message, fragment=err.fragment))
             return
         team = command["team_id"]
-        with self.deps.session_scope() as session:
-            filed = service.file_feedback(
-                session=session,
-                team_id=team,
-                reporter_id=command["user_id"],
-                channel_id=command.get("channel_id"),
-                draft=draft,
-                now=self.deps.now(),
-                source_key=f"command:{command.get('trigger_id')}",
-            )
+        try:
+            with self.deps.session_scope() as session:
+                filed = service.file_feedback(
+                    session=session,
+                    team_id=team,
+                    reporter_id=command["user_id"],
+                    channel_id=command.get("channel_id"),
+                    draft=draft,
+                    now=self.deps.now(),
+                    source_key=f"command:{command.get('trigger_id')}",
+                )
+                in_time(context)
+        except TooLate:
+            log.warning("command_dropped_too_late", team=team, command="/feedback")
+            return
         ack(**blocks.build_feedback_card(filed))
         if filed.created:
             self.later(self.after_filing, client, team, filed.item, respond=respond)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -17,7 +18,17 @@ from bot.logs import get_logger
 from bot.services import rituals as service
 from bot.services.rituals import RitualDraft, RitualNotFound
 from bot.services.roles import OPS_ONLY
-from handlers.common import config_of, input_value, metadata_of, names, team_of, tell, user_of
+from handlers.common import (
+    TooLate,
+    config_of,
+    in_time,
+    input_value,
+    metadata_of,
+    names,
+    team_of,
+    tell,
+    user_of,
+)
 
 log = get_logger(__name__)
 USAGE = blocks.RITUAL_USAGE
@@ -32,7 +43,9 @@ def register(app: App, deps: Deps) -> None:
     flows = RitualFlows(deps)
 
     @app.command("/ritual")
-    def on_ritual_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def on_ritual_command(
+        ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         try:
             parsed = parse_command(command.get("text", ""))
             sub = parsed.subcommand
@@ -40,7 +53,7 @@ def register(app: App, deps: Deps) -> None:
                 ack()
                 flows.open_form(client, command["trigger_id"], command.get("channel_id"), None)
             elif sub == "add":
-                ack(**flows.add(client, command, parsed.args))
+                ack(**flows.add(client, command, parsed.args, context))
             elif sub in ("list", "next") and not parsed.args:
                 ack(**flows.show(client, command, sub))
             elif sub in ("pause", "resume", "cancel", "edit") and len(parsed.args) == 1:
@@ -55,6 +68,8 @@ def register(app: App, deps: Deps) -> None:
             ack(**build_usage_card(USAGE, problem=err.message, fragment=err.fragment))
         except RitualNotFound as err:
             ack(text=f":warning: {err}")
+        except TooLate:
+            log.warning("command_dropped_too_late", team=command.get("team_id"), command="/ritual")
 
     @app.view(blocks.RITUAL_MODAL)
     def on_ritual_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -117,14 +132,25 @@ class RitualFlows:
 
     # ------------------------------------------------------------------ commands
 
-    def add(self, client: WebClient, command: dict[str, Any], args: list[Any]) -> dict[str, Any]:
+    def add(
+        self, client: WebClient, command: dict[str, Any], args: list[Any], context: BoltContext
+    ) -> dict[str, Any]:
         """`/ritual add <kind> "<title>" <when> ...`."""
         team, user = command["team_id"], command["user_id"]
         draft = service.parse_add(args, default_channel=command.get("channel_id") or user)
-        return self.create(client, team, user, draft)
+        return self.create(client, team, user, draft, context)
 
-    def create(self, client: WebClient, team: str, user: str, draft: RitualDraft) -> dict[str, Any]:
-        """Store a new ritual after the role check; the confirmation shows three next times."""
+    def create(
+        self,
+        client: WebClient,
+        team: str,
+        user: str,
+        draft: RitualDraft,
+        context: BoltContext | None = None,
+    ) -> dict[str, Any]:
+        """Store a new ritual after the role check; the confirmation shows three next times.
+
+        Past Slack's deadline it raises TooLate and nothing is stored (see `in_time`)."""
         if not self.may_schedule_in(client, team, user, draft.channel_id):
             return {"text": CHANNEL_FOR_OPS}
         tz = self.viewer_tz(client, team, user)
@@ -137,6 +163,7 @@ class RitualFlows:
                 tz=tz,
                 now=self.deps.now(),
             )
+            in_time(context)
         return blocks.build_ritual_created(info, upcoming, viewer_tz=tz)
 
     def show(self, client: WebClient, command: dict[str, Any], sub: str) -> dict[str, Any]:
@@ -303,6 +330,7 @@ class RitualFlows:
                     user_id=user,
                     answer=answer,
                     now=self.deps.now(),
+                    clicked_at=clicked_at(body),
                 )
         except (LookupError, CommandParseError) as err:
             respond(text=f":warning: {err}", replace_original=False)
@@ -406,3 +434,11 @@ class RitualFlows:
                 now=self.deps.now(),
             )
         client.chat_postMessage(channel=user, text="Thanks! Your standup answer is in.")
+
+
+def clicked_at(body: dict[str, Any]) -> datetime | None:
+    """When the person clicked, by Slack's clock (the action's action_ts), if it says."""
+    try:
+        return datetime.fromtimestamp(float(body["actions"][0]["action_ts"]), UTC)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None

@@ -141,10 +141,9 @@ def add_vote(
         ),
         ["feedback_id", "user_id"],
     )
-    added = result
-    if added:
-        _recount(session, feedback_id)
-    return added
+    if result:
+        _count_vote(session, feedback_id, 1)
+    return result
 
 
 def remove_vote(*, session: Session, team_id: str, feedback_id: int, user_id: str) -> bool:
@@ -158,19 +157,17 @@ def remove_vote(*, session: Session, team_id: str, feedback_id: int, user_id: st
     )
     removed = bool(result.rowcount)  # type: ignore[attr-defined]
     if removed:
-        _recount(session, feedback_id)
+        _count_vote(session, feedback_id, -1)
     return removed
 
 
-def _recount(session: Session, feedback_id: int) -> None:
-    votes = (
-        select(func.count())
-        .select_from(FeedbackVote)
-        .where(col(FeedbackVote.feedback_id) == feedback_id)
-        .scalar_subquery()
-    )
+def _count_vote(session: Session, feedback_id: int, change: int) -> None:
+    # An increment, not a recount: under PostgreSQL's READ COMMITTED a recount that waits
+    # for another vote's row lock counts with its older snapshot and loses that vote.
     session.execute(
-        update(Feedback).where(col(Feedback.id) == feedback_id).values(vote_count=votes)
+        update(Feedback)
+        .where(col(Feedback.id) == feedback_id)
+        .values(vote_count=col(Feedback.vote_count) + change)
     )
 
 

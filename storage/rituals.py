@@ -118,7 +118,8 @@ def occurrences_between(
 def set_rsvp(
     *, session: Session, team_id: str, occurrence_id: int, user_id: str, answer: str, at: datetime
 ) -> None:
-    """Record (or change) a person's RSVP."""
+    """Record (or change) a person's RSVP; an answer given before the stored one (`at`)
+    changes nothing, however late it arrives."""
     statement = insert_into(session, RitualRsvp).values(
         team_id=team_id, occurrence_id=occurrence_id, user_id=user_id, answer=answer, at=at
     )
@@ -126,6 +127,7 @@ def set_rsvp(
         statement.on_conflict_do_update(
             index_elements=["occurrence_id", "user_id"],
             set_={"answer": statement.excluded.answer, "at": statement.excluded.at},
+            where=col(RitualRsvp.at) <= statement.excluded.at,
         )
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import itertools
 import json
 import time
 from collections.abc import Callable
@@ -38,6 +37,10 @@ class Delivery:
     status: int
     body: str
     headers: dict[str, str]
+    # The request as sent (body, content type, timestamp), so that it can be sent again.
+    request: tuple[bytes, str, int] | None = None
+    # Seconds from sending the request to the answer.
+    latency: float = 0.0
 
     def json(self) -> Any:
         """The answer's body as JSON, or None when it is empty or plain text."""
@@ -68,7 +71,6 @@ class EventSender:
         self.http = requests.Session()
         # Called after each request: the tests wait here for the bot's work after the ack.
         self.settle = settle
-        self._event_ids = itertools.count(1)
 
     # ----------------------------------------------------------------- transport
 
@@ -96,10 +98,25 @@ class EventSender:
         if retry_num is not None:
             headers["X-Slack-Retry-Num"] = str(retry_num)
             headers["X-Slack-Retry-Reason"] = "http_timeout"
+        started = time.monotonic()
         response = self.http.post(self.bot_url, data=body, headers=headers, timeout=self.timeout)
+        latency = time.monotonic() - started
         if wait:
             self.wait()
-        return Delivery(response.status_code, response.text, dict(response.headers))
+        return Delivery(
+            response.status_code,
+            response.text,
+            dict(response.headers),
+            request=(body, content_type, int(stamp)),
+            latency=latency,
+        )
+
+    def resend(self, delivery: Delivery, *, retry_num: int = 1, wait: bool = True) -> Delivery:
+        """Send a delivered request again, as Slack retries it: same body, same signature."""
+        if delivery.request is None:
+            raise ValueError("that delivery has no request to send again")
+        body, content_type, stamp = delivery.request
+        return self.post(body, content_type, timestamp=stamp, retry_num=retry_num, wait=wait)
 
     def wait(self) -> None:
         """Let the bot finish what it does after its acks (when a settle callback is set)."""
@@ -116,7 +133,7 @@ class EventSender:
 
     def post_event(self, event: dict[str, Any], **kwargs: Any) -> tuple[str, Delivery]:
         """An Events API callback wrapping `event`; returns its event_id and the answer."""
-        event_id = kwargs.pop("event_id", None) or f"Ev{next(self._event_ids):08d}"
+        event_id = kwargs.pop("event_id", None) or self.workspace.new_event_id()
         envelope = self.event_envelope(event, event_id)
         return event_id, self.post(json.dumps(envelope).encode(), "application/json", **kwargs)
 

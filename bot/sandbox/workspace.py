@@ -220,6 +220,7 @@ class Workspace:
         self.triggers: dict[str, tuple[str, float]] = {}
         self.response_urls: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
+        self._event_ids = itertools.count(1)
         self._last_ts = 0.0
         # Where apps.connections.open sends Socket Mode clients (tests run a server there).
         self.socket_url: str | None = None
@@ -242,6 +243,10 @@ class Workspace:
         """A fresh id like V0007 or F0012 (V20007 in team 2: ids are unique across teams)."""
         number = str(self.number) if self.number else ""
         return f"{prefix}{number}{next(self._ids):04d}"
+
+    def new_event_id(self) -> str:
+        """An Events API event_id, unique in the workspace (whichever sender sends it)."""
+        return f"Ev{next(self._event_ids):08d}"
 
     def new_ts(self) -> str:
         """A message timestamp, unique and increasing, in Slack's '1795510800.000100' form."""

@@ -441,8 +441,12 @@ def rsvp(
     user_id: str,
     answer: str,
     now: datetime,
+    clicked_at: datetime | None = None,
 ) -> OccurrenceInfo:
-    """Going, maybe or can't: one answer per person, the last one wins."""
+    """Going, maybe or can't: one answer per person, the last one clicked wins.
+
+    `clicked_at` (Slack's action_ts) orders the clicks: two quick clicks can be handled in
+    either order, by two processes, and the earlier one must not have the last word."""
     if answer not in RSVP_ANSWERS:
         raise CommandParseError("answer going, maybe or cant", answer)
     get_occurrence(session=session, team_id=team_id, occurrence_id=occurrence_id)
@@ -452,7 +456,7 @@ def rsvp(
         occurrence_id=occurrence_id,
         user_id=user_id,
         answer=answer,
-        at=now,
+        at=clicked_at or now,
     )
     return get_occurrence(session=session, team_id=team_id, occurrence_id=occurrence_id)
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
+from bot.sandbox.sender import Delivery
 from bot.sandbox.server import Sandbox, install_through_oauth
 from bot.sandbox.workspace import Workspace, Workspaces
 from storage.models import Feedback, FeedbackVote
@@ -179,3 +183,24 @@ def headers_only_answer(url: str, path: str, length: int) -> bytes:
                 break
             answer += chunk
     return answer
+
+
+@contextlib.contextmanager
+def counter_held(
+    sandbox: Sandbox, engine: Engine, name: str
+) -> Iterator[Callable[..., Future[Delivery]]]:
+    """While it lasts, another writer holds the team's counter `name` (a row lock on
+    PostgreSQL, the write lock on SQLite); acts sent through the function it yields wait
+    for it without waiting for the bot. On leaving, the bot finishes what it held up."""
+    sender = sandbox.sender
+    with engine.connect() as other, ThreadPoolExecutor(max_workers=1) as pool:
+        with other.begin():
+            other.execute(
+                text("UPDATE team_sequence SET value = value WHERE name = :name"), {"name": name}
+            )
+            sender.settle = None
+            try:
+                yield lambda act, *args: pool.submit(act, *args)
+            finally:
+                sender.settle = sandbox.settle
+        sandbox.settle()

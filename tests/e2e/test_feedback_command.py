@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from bot.sandbox.sender import sign
 from bot.sandbox.server import Sandbox
 from storage.models import Feedback, FeedbackTag
+from tests.e2e.helpers import counter_held
 
 pytestmark = pytest.mark.e2e
 
@@ -158,6 +159,22 @@ def test_same_request_delivered_twice_files_once(sandbox: Sandbox, engine: Engin
     assert first.status == again.status == 200
     assert "Filed FB-1" in first.body and "Already filed FB-1" in again.body
     assert [r.text for r in rows(engine)] == ["Retry me once"]
+
+
+def test_a_filing_held_up_past_slacks_deadline_keeps_nothing(
+    sandbox: Sandbox, engine: Engine
+) -> None:
+    """Slack shows "failed" after 3 s: a filing that would be answered later is rolled back."""
+    first = sandbox.sender.slash_command("U0001", "C0001", "/feedback first")
+    assert first.json()["text"] == "Filed FB-1"
+    with counter_held(sandbox, engine, "feedback") as send:
+        held = send(sandbox.sender.slash_command, "U0002", "C0001", "/feedback held up")
+        # Bolt gives up waiting for the ack (404) while the filing still waits.
+        assert held.result(timeout=60).status == 404
+    assert [item.text for item in rows(engine)] == ["first"]
+    again = sandbox.sender.slash_command("U0002", "C0001", "/feedback held up")
+    assert again.json()["text"] == "Filed FB-2"
+    assert [item.text for item in rows(engine)] == ["first", "held up"]
 
 
 def test_concurrent_commands_get_distinct_numbers(sandbox: Sandbox, engine: Engine) -> None:

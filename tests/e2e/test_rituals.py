@@ -11,13 +11,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.deps import build_deps
+from bot.sandbox.sender import Delivery
 from bot.sandbox.server import Sandbox, start_sandbox
 from bot.sandbox.workspace import Fault
 from bot.scheduling import Clock
 from bot.settings import Settings
-from storage.models import Outbox, Ritual, RitualOccurrence
+from storage.models import Outbox, Ritual, RitualOccurrence, RitualRsvp
 from tests.e2e.helpers import (
     FakeClock,
+    counter_held,
     dms,
     ephemerals,
     find_block_action,
@@ -59,6 +61,20 @@ def test_add_confirms_with_three_times_in_the_creators_zone(bot: Sandbox, engine
     assert ritual.next_at == datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
 
 
+def test_a_ritual_held_up_past_slacks_deadline_is_not_scheduled(
+    sandbox: Sandbox, engine: Engine
+) -> None:
+    """Slack shows "failed" after 3 s: a ritual that would be confirmed later is rolled back."""
+    line = '/ritual add sync "Held sync" daily at 10'
+    sandbox.sender.slash_command("U0002", "D0002", '/ritual add sync "First sync" daily at 9')
+    with counter_held(sandbox, engine, "ritual") as send:
+        assert send(sandbox.sender.slash_command, "U0002", "D0002", line).result(60).status == 404
+    with Session(engine) as session:
+        assert [r.title for r in session.exec(select(Ritual))] == ["First sync"]
+    sandbox.sender.slash_command("U0002", "D0002", line)
+    assert "Scheduled *R-2*" in ephemerals(sandbox, "U0002")[-1]
+
+
 def test_channels_are_for_ops_and_dms_for_everyone(bot: Sandbox, engine: Engine) -> None:
     bot.sender.slash_command("U0002", "C0003", '/ritual add sync "Bob sync" daily at 10')
     assert "Scheduling in a channel is for ops" in ephemerals(bot, "U0002")[-1]
@@ -87,6 +103,38 @@ def test_bad_input_is_answered_and_changes_nothing(
     assert expected in ephemerals(bot, "U0001")[-1]
     with Session(engine) as session:
         assert session.exec(select(Ritual)).all() == []
+
+
+def test_an_earlier_rsvp_click_handled_late_does_not_win(
+    bot: Sandbox, engine: Engine, clock: FakeClock
+) -> None:
+    """Two quick clicks may be handled in either order (two processes): the later click wins."""
+    bot.sender.slash_command(
+        "U0001", "C0001", '/ritual add workshop "Roadmap jam" on 2026-12-03 15:00'
+    )
+    at = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+    tick(bot, at + timedelta(seconds=5), clock)
+    post = channel_posts(bot, "C0001")[-1]
+    assert "Roadmap jam" in post["text"]
+
+    def click(answer: str) -> Delivery:
+        return bot.sender.click(
+            "U0002",
+            action_id="ritual_rsvp",
+            value=f"1:{answer}",
+            channel_id="C0001",
+            message_ts=post["ts"],
+        )
+
+    going = click("going")
+    click("cant")
+    # The "going" click arrives again after "cant" (a retry, or a slow process).
+    assert bot.sender.resend(going).status == 200
+    with Session(engine) as session:
+        assert [(r.user_id, r.answer) for r in session.exec(select(RitualRsvp))] == [
+            ("U0002", "cant")
+        ]
+    assert "*Can't* 1: Bob Martin" in json.dumps(channel_posts(bot, "C0001")[-1]["blocks"])
 
 
 def test_workshop_posts_once_with_rsvps_reminder_and_notes(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlmodel import Session
 
 from storage import feedback as store
 from storage.db import session_factory
@@ -107,3 +110,60 @@ def test_claims_report_whether_this_call_won(engine: Engine) -> None:
             assert (
                 grant_ops(session=session, team_id="T1", user_id="U2", by="U1", at=NOW) is expected
             )
+
+
+def test_overlapping_votes_for_one_item_all_count(engine: Engine) -> None:
+    """A vote that waits for another vote's row lock still counts that vote (READ COMMITTED)."""
+    file(engine, "T1", "popular")
+    scope = session_factory(engine)
+    with scope() as session:
+        item = store.get_by_number(session=session, team_id="T1", number=1)
+        assert item is not None and item.id is not None
+        feedback_id = item.id
+
+    def vote(user: str) -> bool:
+        with scope() as session:
+            return vote_in(session, feedback_id, user)
+
+    with ThreadPoolExecutor(max_workers=1) as pool, scope() as first:
+        assert vote_in(first, feedback_id, "U2")
+        second = pool.submit(vote, "U3")
+        if engine.dialect.name == "postgresql":
+            # Commit only once the second vote waits for this one's lock on the item.
+            pid = first.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            wait_for(lambda: blocked_by(engine, pid))
+    assert second.result(timeout=60)
+    with scope() as session:
+        item = store.get_by_number(session=session, team_id="T1", number=1)
+        assert item is not None and item.vote_count == 2
+        assert sorted(store.voters_of(session=session, team_id="T1", feedback_id=feedback_id)) == [
+            "U2",
+            "U3",
+        ]
+
+
+def vote_in(session: Session, feedback_id: int, user: str) -> bool:
+    return store.add_vote(
+        session=session,
+        team_id="T1",
+        feedback_id=feedback_id,
+        user_id=user,
+        source="button",
+        at=NOW,
+    )
+
+
+def blocked_by(engine: Engine, pid: int) -> bool:
+    """True when some PostgreSQL session waits for a lock that session `pid` holds."""
+    with engine.connect() as conn:
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"
+        )
+        return bool(conn.execute(query, {"pid": pid}).scalar_one())
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came true"
+        time.sleep(0.05)
