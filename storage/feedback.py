@@ -100,11 +100,12 @@ def get_by_source_key(*, session: Session, team_id: str, source_key: str) -> Fee
     ).first()
 
 
-def get_by_number(*, session: Session, team_id: str, number: int) -> Feedback | None:
-    """FB-<number> of this team, if it exists."""
-    return session.exec(
-        select(Feedback).where(Feedback.team_id == team_id, Feedback.number == number)
-    ).first()
+def get_by_number(
+    *, session: Session, team_id: str, number: int, lock: bool = False
+) -> Feedback | None:
+    """FB-<number> of this team, if it exists; `lock` holds its row until the commit."""
+    query = select(Feedback).where(Feedback.team_id == team_id, Feedback.number == number)
+    return session.exec(query.with_for_update() if lock else query).first()
 
 
 def tags_of(*, session: Session, team_id: str, feedback_id: int) -> list[str]:

@@ -522,7 +522,8 @@ def merge(
     """
     if duplicate == original:
         raise FeedbackConflict("an item cannot be merged into itself")
-    dup = _row(session, team_id, duplicate)
+    # Locked: a double click's second merge waits here, then sees the first one's result.
+    dup = _row(session, team_id, duplicate, lock=True)
     target = _row(session, team_id, original)
     if target.merged_into_id is not None:
         target = _original_of(session, team_id, target)
@@ -886,8 +887,8 @@ def export_rows(*, session: Session, team_id: str) -> list[dict[str, object]]:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _row(session: Session, team_id: str, number: int) -> Feedback:
-    row = store.get_by_number(session=session, team_id=team_id, number=number)
+def _row(session: Session, team_id: str, number: int, *, lock: bool = False) -> Feedback:
+    row = store.get_by_number(session=session, team_id=team_id, number=number, lock=lock)
     if row is None:
         raise FeedbackNotFound(number)
     return row

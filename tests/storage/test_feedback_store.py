@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import Engine, text
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from storage import feedback as store
 from storage.db import session_factory
@@ -167,3 +167,36 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the condition never came true"
         time.sleep(0.05)
+
+
+def test_a_double_clicked_merge_merges_once(engine: Engine) -> None:
+    """The second merge waits for the first's lock on the duplicate, then finds it merged."""
+    from bot.services import feedback as service
+    from storage.models import FeedbackEvent
+
+    file(engine, "T1", "CSV export times out")
+    file(engine, "T1", "Exporting to CSV fails with a timeout")
+    scope = session_factory(engine)
+
+    def merge(session: Session) -> None:
+        service.merge(
+            session=session, team_id="T1", duplicate=2, original=1, actor_id="U1", now=NOW
+        )
+
+    def merge_alone() -> None:
+        with scope() as session:
+            merge(session)
+
+    with ThreadPoolExecutor(max_workers=1) as pool, scope() as first:
+        merge(first)
+        second = pool.submit(merge_alone)
+        if engine.dialect.name == "postgresql":
+            pid = first.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            wait_for(lambda: blocked_by(engine, pid))
+    second.result(timeout=60)
+    with scope() as session:
+        kinds = [
+            event.kind
+            for event in session.exec(select(FeedbackEvent).order_by(col(FeedbackEvent.id)))
+        ]
+    assert kinds.count("comment") == 1 and kinds.count("merged") == 1
