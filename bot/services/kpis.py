@@ -783,7 +783,8 @@ def deletion(*, session: Session, team_id: str, name: str) -> tuple[KpiInfo, int
 
 def delete_kpi(*, session: Session, team_id: str, kpi_id: int) -> tuple[str, int] | None:
     """Delete the KPI and its values: its name and how many values, None if already gone."""
-    row = store.get_kpi_by_id(session=session, team_id=team_id, kpi_id=kpi_id)
+    # Locked: a double click's second delete waits for the first, then finds nothing.
+    row = store.get_kpi_by_id(session=session, team_id=team_id, kpi_id=kpi_id, lock=True)
     if row is None:
         return None
     removed = store.delete_kpi(session=session, team_id=team_id, kpi_id=kpi_id)

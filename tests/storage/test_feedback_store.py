@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
@@ -200,3 +201,30 @@ def test_a_double_clicked_merge_merges_once(engine: Engine) -> None:
             for event in session.exec(select(FeedbackEvent).order_by(col(FeedbackEvent.id)))
         ]
     assert kinds.count("comment") == 1 and kinds.count("merged") == 1
+
+
+def test_a_double_clicked_kpi_delete_reports_once(engine: Engine) -> None:
+    """The second delete waits for the first's lock on the KPI, then finds it gone."""
+    from bot.services import kpis as kpi_service
+    from storage.models import Kpi, KpiValue
+
+    scope = session_factory(engine)
+    with scope() as session:
+        kpi = Kpi(team_id="T1", name="NPS", name_key="nps", created_by="U1", created_at=NOW)
+        session.add(kpi)
+        session.flush()
+        assert kpi.id is not None
+        kpi_id = kpi.id
+        session.add(KpiValue(team_id="T1", kpi_id=kpi_id, on=NOW.date(), value=Decimal(41)))
+
+    def delete_alone() -> tuple[str, int] | None:
+        with scope() as session:
+            return kpi_service.delete_kpi(session=session, team_id="T1", kpi_id=kpi_id)
+
+    with ThreadPoolExecutor(max_workers=1) as pool, scope() as first:
+        assert kpi_service.delete_kpi(session=first, team_id="T1", kpi_id=kpi_id) == ("NPS", 1)
+        second = pool.submit(delete_alone)
+        if engine.dialect.name == "postgresql":
+            pid = first.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            wait_for(lambda: blocked_by(engine, pid))
+    assert second.result(timeout=60) is None
