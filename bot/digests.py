@@ -157,12 +157,13 @@ def deliver(
     key: str,
     report: DigestReport,
     interactive: bool = False,
+    on_delivered: dict[str, Any] | None = None,
 ) -> str | None:
     """Post the digest, then its chart in the thread; returns the message ts.
 
     A scheduled digest goes through the outbox when Slack fails (None: queued, retried by
-    the clock). For `/digest now` (`interactive`), a channel the bot cannot post in raises
-    DigestNotPosted so the person is told at once.
+    the clock; `on_delivered` records where it went). For `/digest now` (`interactive`), a
+    channel the bot cannot post in raises DigestNotPosted so the person is told at once.
     """
     message = blocks.build_digest(report)
     payload = {"channel": channel_id, "unfurl_links": False, "unfurl_media": False, **message}
@@ -176,7 +177,7 @@ def deliver(
                 raise DigestNotPosted(_REFUSALS[error]) from err
             answer = post(deps, team_id=team_id, key=key, payload=payload)
     else:
-        answer = post(deps, team_id=team_id, key=key, payload=payload)
+        answer = post(deps, team_id=team_id, key=key, payload=payload, on_delivered=on_delivered)
     ts = str(answer["ts"]) if answer and answer.get("ts") else None
     if ts is None:
         log.warning("digest_queued_without_chart", team=team_id, channel=channel_id, key=key)
@@ -208,10 +209,21 @@ def upload_chart(
     return True
 
 
-def run_scheduled(deps: Deps, team_id: str, key: str, payload: dict[str, Any]) -> bool:
-    """The clock's digest task: post the period's digest once, and plan the next runs."""
+def run_scheduled(
+    deps: Deps, team_id: str, key: str, payload: dict[str, Any], resumed: bool = False
+) -> bool:
+    """The clock's digest task: post the period's digest once, and plan the next runs.
+
+    `resumed`: the process that claimed the run died before it was posted; build it again
+    (the post is keyed, so a digest Slack took already is found, not sent twice).
+    """
     with deps.session_scope() as session:
-        run = service.start_run(session=session, team_id=team_id, payload=payload, now=deps.now())
+        if resumed:
+            run = service.resume_run(session=session, team_id=team_id, payload=payload)
+        else:
+            run = service.start_run(
+                session=session, team_id=team_id, payload=payload, now=deps.now()
+            )
     if run is None:
         log.info("digest_run_dropped", team=team_id, key=key)
         return False
@@ -233,6 +245,7 @@ def run_scheduled(deps: Deps, team_id: str, key: str, payload: dict[str, Any]) -
             channel_id=subscription.channel_id,
             key=key,
             report=report,
+            on_delivered={"digest_run": {"subscription_id": subscription.id, "period": run.period}},
         )
     except Exception as err:
         # The clock goes on with its other work; the failure is in the logs.
