@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot.blocks import rituals as ritual_blocks
 from bot.deps import Deps
@@ -23,6 +24,7 @@ from bot.services import rituals as service
 from storage import outbox as outbox_store
 from storage import people
 from storage import rituals as ritual_store
+from storage.db import unit_of_work
 
 log = get_logger(__name__)
 
@@ -55,8 +57,9 @@ def post(
     before); None when the post failed and waits in the outbox, or another process holds it.
     """
     args = {**payload, "metadata": post_metadata(key)}
-    with deps.session_scope() as session:
-        attempt = outbox_store.begin(
+    attempt = unit_of_work(
+        deps.session_scope,
+        lambda session: outbox_store.begin(
             session=session,
             team_id=team_id,
             dedupe_key=key,
@@ -64,7 +67,8 @@ def post(
             payload=json.dumps({"args": args, "on_delivered": on_delivered}),
             now=deps.now(),
             lease_seconds=deps.settings.outbox_lease_seconds,
-        )
+        ),
+    )
     if attempt.state == "delivered":
         return {"channel": attempt.channel_id, "ts": attempt.message_ts}
     if attempt.state == "busy":
@@ -124,7 +128,8 @@ def _attempt(
             error=str(error)[:200],
         )
         return None
-    with deps.session_scope() as session:
+
+    def delivered(session: Session) -> None:
         outbox_store.done(
             session=session,
             row_id=row_id,
@@ -134,6 +139,8 @@ def _attempt(
         )
         if on_delivered:
             _delivered(session, deps, team_id, on_delivered, answer)
+
+    unit_of_work(deps.session_scope, delivered)
     return answer
 
 
@@ -175,7 +182,7 @@ def find_posted(deps: Deps, args: dict[str, Any], key: str) -> dict[str, Any] | 
 
 
 def _delivered(
-    session: Any, deps: Deps, team_id: str, hook: dict[str, Any], answer: dict[str, Any]
+    session: Session, deps: Deps, team_id: str, hook: dict[str, Any], answer: dict[str, Any]
 ) -> None:
     """Record where a post went, in the transaction that marks its outbox row delivered."""
     channel_id, ts = str(answer["channel"]), str(answer["ts"])
@@ -210,7 +217,7 @@ def _delivered(
 # ---------------------------------------------------------------------- jobs
 
 
-def start_job(session: Any, deps: Deps, team_id: str, key: str, job: dict[str, Any]) -> None:
+def start_job(session: Session, deps: Deps, team_id: str, key: str, job: dict[str, Any]) -> None:
     """Write a job's intent in the transaction that claims its work (see `resume_job`)."""
     outbox_store.begin(
         session=session,
@@ -319,7 +326,8 @@ def names_for(deps: Deps, team_id: str, user_ids: list[str]) -> dict[str, str]:
 
 def fire_ritual(deps: Deps, ritual_id: int, scheduled_at: datetime) -> bool:
     """Post one occurrence, once, whichever process or retry gets here first."""
-    with deps.session_scope() as session:
+
+    def claim(session: Session) -> tuple[str, int] | None:
         fired = service.start_occurrence(
             session=session,
             ritual_id=ritual_id,
@@ -328,18 +336,23 @@ def fire_ritual(deps: Deps, ritual_id: int, scheduled_at: datetime) -> bool:
             grace=timedelta(seconds=deps.settings.scheduler_grace_seconds),
         )
         team_id = _team_of_ritual(session, ritual_id)
-        if fired is not None and team_id is not None:
-            # In the claim's transaction: if this process dies now, the next clock finishes.
-            start_job(
-                session,
-                deps,
-                team_id,
-                f"occurrence:{fired.occurrence_id}",
-                {"job": "occurrence", "occurrence_id": fired.occurrence_id},
-            )
-    if fired is None or team_id is None:
+        if fired is None or team_id is None:
+            return None
+        # In the claim's transaction: if this process dies now, the next clock finishes.
+        start_job(
+            session,
+            deps,
+            team_id,
+            f"occurrence:{fired.occurrence_id}",
+            {"job": "occurrence", "occurrence_id": fired.occurrence_id},
+        )
+        return team_id, fired.occurrence_id
+
+    claimed = unit_of_work(deps.session_scope, claim)
+    if claimed is None:
         return False
-    ritual_key = post_occurrence(deps, team_id, fired.occurrence_id)
+    team_id, occurrence_id = claimed
+    ritual_key = post_occurrence(deps, team_id, occurrence_id)
     log.info(
         "occurrence_posted", team=team_id, ritual=ritual_key, scheduled_at=scheduled_at.isoformat()
     )
@@ -425,19 +438,25 @@ def _team_of_ritual(session: Any, ritual_id: int) -> str | None:
 def run_task(deps: Deps, team_id: str, key: str) -> bool:
     """Do a scheduled task once (reminder, follow-up, standup report, renewal, digest)."""
     now = deps.now()
-    with deps.session_scope() as session:
+
+    def claim(session: Session) -> tuple[bool, str, dict[str, Any]] | None:
         task = session.get(ritual_store.ScheduledTask, (team_id, key))
         if task is None or task.claimed_at is not None:
-            return False
+            return None
         late = now - task.run_at > timedelta(seconds=deps.settings.scheduler_grace_seconds)
         outcome = "skipped" if late else "done"
         if not ritual_store.claim_task(
             session=session, team_id=team_id, key=key, at=now, outcome=outcome
         ):
-            return False
-        kind, payload = task.kind, json.loads(task.payload)
+            return None
         if not late:
             start_job(session, deps, team_id, key, {"job": "task", "key": key})
+        return late, task.kind, json.loads(task.payload)
+
+    claimed = unit_of_work(deps.session_scope, claim)
+    if claimed is None:
+        return False
+    late, kind, payload = claimed
     if late:
         log.warning("task_skipped", team=team_id, key=key)
         return False
