@@ -11,9 +11,11 @@ Slack's message metadata, goes out exactly once (docs/DESIGN.md, "Exactly once")
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
@@ -48,6 +50,8 @@ def post(
     key: str,
     payload: dict[str, Any],
     on_delivered: dict[str, Any] | None = None,
+    client: WebClient | None = None,
+    refusals: Collection[str] = (),
 ) -> dict[str, Any] | None:
     """chat.postMessage once per `key`, across retries, clocks, restarts and crashes.
 
@@ -55,6 +59,8 @@ def post(
     called; then the row is marked delivered with the message's ts and `on_delivered` runs,
     in one transaction. Returns Slack's answer (or where the message went, when it went out
     before); None when the post failed and waits in the outbox, or another process holds it.
+    A Slack error in `refusals` (a person is waiting, and retrying would not help) drops
+    the intent and is raised. `client`: the workspace's client (default: the bot's).
     """
     args = {**payload, "metadata": post_metadata(key)}
     attempt = unit_of_work(
@@ -83,6 +89,8 @@ def post(
         on_delivered=on_delivered,
         tried_before=attempt.tried_before,
         attempts=1,
+        client=client,
+        refusals=refusals,
     )
 
 
@@ -96,16 +104,23 @@ def _attempt(
     on_delivered: dict[str, Any] | None,
     tried_before: bool,
     attempts: int,
+    client: WebClient | None = None,
+    refusals: Collection[str] = (),
 ) -> dict[str, Any] | None:
     """One attempt at a leased post: look for it first if it may have gone out, else send."""
+    client = client or deps.client
     try:
-        answer = find_posted(deps, args, key) if tried_before else None
+        answer = find_posted(client, args, key) if tried_before else None
         if answer is not None:
             log.warning("post_found_in_channel", team=team_id, key=key, ts=answer["ts"])
         else:
-            answer = dict(deps.client.chat_postMessage(**args).data)  # type: ignore[arg-type]
+            answer = dict(client.chat_postMessage(**args).data)  # type: ignore[arg-type]
     except (SlackApiError, OSError) as err:
         error = err.response.get("error") if isinstance(err, SlackApiError) else repr(err)
+        if isinstance(err, SlackApiError) and error in refusals:
+            with deps.session_scope() as session:
+                outbox_store.drop(session=session, row_id=row_id)
+            raise
         give_up = attempts >= OUTBOX_MAX_ATTEMPTS
         delay = timedelta(
             seconds=outbox_store.FIRST_RETRY_SECONDS if attempts <= 1 else 60 * min(60, 2**attempts)
@@ -144,7 +159,7 @@ def _attempt(
     return answer
 
 
-def find_posted(deps: Deps, args: dict[str, Any], key: str) -> dict[str, Any] | None:
+def find_posted(client: WebClient, args: dict[str, Any], key: str) -> dict[str, Any] | None:
     """The message a post with `key` left in its channel (or thread), if Slack has it.
 
     Reads the newest messages with their metadata (`include_all_metadata`); a DM addressed
@@ -153,17 +168,17 @@ def find_posted(deps: Deps, args: dict[str, Any], key: str) -> dict[str, Any] | 
     """
     channel = str(args["channel"])
     if channel.startswith(("U", "W")):
-        channel = str(deps.client.conversations_open(users=channel)["channel"]["id"])
+        channel = str(client.conversations_open(users=channel)["channel"]["id"])
     thread_ts = args.get("thread_ts")
     cursor: str | None = None
     seen = 0
     while seen < HISTORY_SCAN:
         if thread_ts:
-            page = deps.client.conversations_replies(
+            page = client.conversations_replies(
                 channel=channel, ts=str(thread_ts), include_all_metadata=True, cursor=cursor
             )
         else:
-            page = deps.client.conversations_history(
+            page = client.conversations_history(
                 channel=channel, include_all_metadata=True, limit=200, cursor=cursor
             )
         messages = list(page.get("messages") or [])

@@ -138,6 +138,13 @@ def done(
         session.add(row)
 
 
+def drop(*, session: Session, row_id: int) -> None:
+    """Forget a post Slack refused while a person waited (they are told; nothing to retry)."""
+    row = session.get(Outbox, row_id)
+    if row is not None:
+        session.delete(row)
+
+
 def by_key(*, session: Session, team_id: str, dedupe_key: str) -> Outbox | None:
     """A row by its key."""
     return session.exec(
