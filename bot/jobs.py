@@ -88,7 +88,7 @@ def post(
         args=args,
         on_delivered=on_delivered,
         tried_before=attempt.tried_before,
-        attempts=1,
+        attempts=attempt.attempts,
         client=client,
         refusals=refusals,
     )

@@ -41,6 +41,7 @@ class Attempt:
     tried_before: bool = False
     channel_id: str | None = None
     message_ts: str | None = None
+    attempts: int = 0
 
 
 def begin(
@@ -83,7 +84,7 @@ def begin(
     row.next_attempt_at = now + timedelta(seconds=lease_seconds)
     session.add(row)
     session.flush()
-    return Attempt(row.id, "send", tried_before)
+    return Attempt(row.id, "send", tried_before, attempts=row.attempts)
 
 
 def due(*, session: Session, now: datetime, limit: int = 100) -> list[Outbox]:

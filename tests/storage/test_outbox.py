@@ -43,7 +43,7 @@ def test_a_lease_that_ran_out_is_taken_over_as_maybe_sent(engine: Engine) -> Non
         [row] = outbox.due(session=session, now=later)
         assert row.id == first.row_id
     again = begin(engine, later)
-    assert (again.state, again.tried_before) == ("send", True)
+    assert (again.state, again.tried_before, again.attempts) == ("send", True, 2)
     # Taking it pushed the lease out again.
     assert begin(engine, later + timedelta(seconds=1)).state == "busy"
 
