@@ -127,3 +127,23 @@ def test_a_dropped_answer_of_a_read_is_retried(sandbox: Sandbox) -> None:
     answer = sandbox.deps.client.conversations_info(channel="C0001")
     assert answer["channel"]["id"] == "C0001"
     assert len(sandbox.workspace.calls_to("conversations.info")) == 2
+
+
+def test_message_metadata_is_kept_and_shown_only_when_asked(sandbox: Sandbox) -> None:
+    client = sandbox.deps.client
+    metadata = {"event_type": "productops_post", "event_payload": {"key": "occurrence:12"}}
+    posted = client.chat_postMessage(channel="C0001", text="with metadata", metadata=metadata)
+    client.chat_postMessage(
+        channel="C0001", text="reply", thread_ts=posted["ts"], metadata=metadata
+    )
+    [plain] = client.conversations_history(channel="C0001")["messages"]
+    assert "metadata" not in plain
+    [top] = client.conversations_history(channel="C0001", include_all_metadata=True)["messages"]
+    assert top["metadata"] == metadata and top["ts"] == posted["ts"]
+    thread = client.conversations_replies(
+        channel="C0001", ts=posted["ts"], include_all_metadata=True
+    )["messages"]
+    assert [m["metadata"] for m in thread] == [metadata, metadata]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel="C0001", text="bad", metadata={"event_type": "x"})
+    assert excinfo.value.response["error"] == "invalid_metadata_format"
