@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltResponse, Respond
 
 import handlers
 from bot.deps import Deps, build_deps
@@ -42,14 +42,28 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         module.register(app, deps)
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], response: BoltResponse) -> None:
+    def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        response: BoltResponse | None,
+        respond: Respond | None = None,
+    ) -> None:
         # Answer first: Bolt waits at most 3 s for this response, and logging can be slow.
         # Events API retries would only repeat the failure.
-        response.headers["x-slack-no-retry"] = ["1"]
-        if body.get("command") or body.get("type") in ("block_actions", "message_action"):
-            response.status = 200
-            response.body = SORRY
-            response.headers["content-type"] = ["text/plain;charset=utf-8"]
+        person_facing = body.get("command") or body.get("type") in (
+            "block_actions",
+            "message_action",
+        )
+        if response is not None:
+            response.headers["x-slack-no-retry"] = ["1"]
+            if person_facing:
+                response.status = 200
+                response.body = SORRY
+                response.headers["content-type"] = ["text/plain;charset=utf-8"]
+        elif person_facing and respond is not None:
+            # Acked already (the failure came after, e.g. Slack refused the modal): say so
+            # through the response_url instead of leaving the person waiting.
+            _tell(respond)
         log.error(
             "handler_failed",
             exc_info=error,
@@ -59,6 +73,13 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         )
 
     return app
+
+
+def _tell(respond: Respond) -> None:
+    try:
+        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+    except Exception as err:  # the response_url may be spent or Slack unreachable
+        log.warning("error_notice_failed", error=repr(err)[:200])
 
 
 def _team_of(body: dict[str, Any]) -> str | None:

@@ -137,7 +137,7 @@ def render_chart(report: DigestReport) -> bytes | None:
 
 
 class DigestNotPosted(Exception):
-    """Slack refused the digest in that channel (the bot is not in it, or it is gone)."""
+    """`/digest now` could not post: Slack refused the channel, or the post is queued."""
 
 
 _REFUSALS = {
@@ -157,26 +157,30 @@ def deliver(
     key: str,
     report: DigestReport,
     interactive: bool = False,
+    on_delivered: dict[str, Any] | None = None,
 ) -> str | None:
     """Post the digest, then its chart in the thread; returns the message ts.
 
     A scheduled digest goes through the outbox when Slack fails (None: queued, retried by
-    the clock). For `/digest now` (`interactive`), a channel the bot cannot post in raises
-    DigestNotPosted so the person is told at once.
+    the clock; `on_delivered` records where it went). For `/digest now` (`interactive`), a
+    channel the bot cannot post in raises DigestNotPosted so the person is told at once.
+    Either way the post is keyed: an answer lost on the way back never doubles it.
     """
     message = blocks.build_digest(report)
     payload = {"channel": channel_id, "unfurl_links": False, "unfurl_media": False, **message}
-    answer: dict[str, Any] | None
-    if interactive:
-        try:
-            answer = dict(client.chat_postMessage(**payload).data)  # type: ignore[arg-type]
-        except SlackApiError as err:
-            error = str(err.response.get("error") or "") if err.response else ""
-            if error in _REFUSALS:
-                raise DigestNotPosted(_REFUSALS[error]) from err
-            answer = post(deps, team_id=team_id, key=key, payload=payload)
-    else:
-        answer = post(deps, team_id=team_id, key=key, payload=payload)
+    try:
+        answer = post(
+            deps,
+            team_id=team_id,
+            key=key,
+            payload=payload,
+            on_delivered=on_delivered,
+            client=client,
+            refusals=_REFUSALS if interactive else (),
+        )
+    except SlackApiError as err:
+        error = str(err.response.get("error") or "") if err.response else ""
+        raise DigestNotPosted(_REFUSALS[error]) from err
     ts = str(answer["ts"]) if answer and answer.get("ts") else None
     if ts is None:
         log.warning("digest_queued_without_chart", team=team_id, channel=channel_id, key=key)
@@ -208,10 +212,21 @@ def upload_chart(
     return True
 
 
-def run_scheduled(deps: Deps, team_id: str, key: str, payload: dict[str, Any]) -> bool:
-    """The clock's digest task: post the period's digest once, and plan the next runs."""
+def run_scheduled(
+    deps: Deps, team_id: str, key: str, payload: dict[str, Any], resumed: bool = False
+) -> bool:
+    """The clock's digest task: post the period's digest once, and plan the next runs.
+
+    `resumed`: the process that claimed the run died before it was posted; build it again
+    (the post is keyed, so a digest Slack took already is found, not sent twice).
+    """
     with deps.session_scope() as session:
-        run = service.start_run(session=session, team_id=team_id, payload=payload, now=deps.now())
+        if resumed:
+            run = service.resume_run(session=session, team_id=team_id, payload=payload)
+        else:
+            run = service.start_run(
+                session=session, team_id=team_id, payload=payload, now=deps.now()
+            )
     if run is None:
         log.info("digest_run_dropped", team=team_id, key=key)
         return False
@@ -234,6 +249,7 @@ def run_scheduled(deps: Deps, team_id: str, key: str, payload: dict[str, Any]) -
             channel_id=subscription.channel_id,
             key=key,
             report=report,
+            on_delivered={"digest_run": {"subscription_id": subscription.id, "period": run.period}},
         )
     except Exception as err:
         # The clock goes on with its other work; the failure is in the logs.
@@ -289,6 +305,7 @@ def post_now(
         key=f"digest:now:{trigger}"[:200],
         report=report,
         interactive=True,
+        on_delivered={"digest_run": {"subscription_id": 0, "period": period}},
     )
     with deps.session_scope() as session:
         service.run_posted(
@@ -298,6 +315,11 @@ def post_now(
             period=period,
             message_ts=ts,
             now=deps.now(),
+        )
+    if ts is None:
+        raise DigestNotPosted(
+            "Slack did not take the digest just now. It is queued and will appear in this "
+            "channel within a few minutes."
         )
     log.info("digest_posted_now", team=team_id, channel=channel_id)
     return ts

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     port: int = Field(3000)
     listener_threads: int = Field(16, ge=1, le=512)
     scheduler_grace_seconds: int = Field(900, ge=0, le=86400)
+    outbox_lease_seconds: int = Field(300, ge=1, le=86400)
     prompts_dir: str | None = Field(None, description="Folder overriding prompts/*.md")
 
     @field_validator("feedback_reactions", "ops_admins", mode="before")

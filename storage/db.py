@@ -6,15 +6,20 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import structlog
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 SessionScope = Callable[[], AbstractContextManager[Session]]
+T = TypeVar("T")
+
+log = structlog.stdlib.get_logger(__name__)
 
 
 def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
@@ -71,6 +76,25 @@ def session_factory(engine: Engine) -> SessionScope:
                 raise
 
     return session_scope
+
+
+def unit_of_work(session_scope: SessionScope, work: Callable[[Session], T]) -> T:
+    """Run `work` in one transaction; once more when the connection dropped under it.
+
+    A database restart (or a killed backend) breaks the connection mid-transaction: the
+    transaction is gone, nothing of it was kept, and the pool (pre-ping) hands out a fresh
+    connection. Only for work that is safe to run again: claims through unique keys, whose
+    second run finds the first one's row if its commit did get through after all.
+    """
+    try:
+        with session_scope() as session:
+            return work(session)
+    except DBAPIError as err:
+        if not err.connection_invalidated:
+            raise
+        log.warning("database_connection_lost_retrying", error=str(err.orig)[:200])
+    with session_scope() as session:
+        return work(session)
 
 
 def ping(engine: Engine) -> None:

@@ -156,7 +156,10 @@ def run_posted(
     message_ts: str | None,
     at: datetime,
 ) -> None:
-    """Record where the run's digest went."""
+    """Record where the run's digest went (None: queued; a ts known already stays)."""
+    values: dict[str, object] = {"posted_at": at}
+    if message_ts is not None:
+        values["message_ts"] = message_ts
     session.execute(
         update(DigestRun)
         .where(
@@ -164,7 +167,7 @@ def run_posted(
             col(DigestRun.subscription_id) == subscription_id,
             col(DigestRun.period) == period,
         )
-        .values(posted_at=at, message_ts=message_ts)
+        .values(**values)
     )
 
 

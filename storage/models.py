@@ -304,7 +304,12 @@ class ScheduledTask(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """A scheduled Slack post that failed after retries; the clock delivers it later."""
+    """A scheduled post (or the job that makes posts), written before Slack is called.
+
+    A row is the intent: undelivered with `next_attempt_at` in the future while a process
+    holds its lease, due again when the lease ran out or an attempt failed, delivered once
+    Slack answered (with the message's `channel_id` and `message_ts`). See docs/DESIGN.md.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -322,6 +327,8 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=_utc_column())
     delivered_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
 
 
 class Retro(SQLModel, table=True):

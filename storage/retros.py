@@ -27,6 +27,13 @@ def by_number(*, session: Session, team_id: str, number: int) -> Retro | None:
     ).first()
 
 
+def by_occurrence(*, session: Session, team_id: str, occurrence_id: int) -> Retro | None:
+    """The board a scheduled retro's occurrence opened, if it did."""
+    return session.exec(
+        select(Retro).where(Retro.team_id == team_id, Retro.occurrence_id == occurrence_id)
+    ).first()
+
+
 def latest_open_in(*, session: Session, team_id: str, channel_id: str) -> Retro | None:
     """The newest retro in a channel that is not closed."""
     return session.exec(

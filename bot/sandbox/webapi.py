@@ -9,6 +9,7 @@ Slack's limits, so a builder that breaks them fails in the tests as it would in 
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Callable
 from html import escape
@@ -23,6 +24,7 @@ from bot.sandbox.workspace import (
     BOT_NAME,
     RESPONSE_URL_TTL_SECONDS,
     RESPONSE_URL_USES,
+    Fault,
     SlackApiFailure,
     Workspace,
     Workspaces,
@@ -62,17 +64,16 @@ def create_webapi_blueprint(
             return jsonify({"ok": False, "error": error}), 200
         workspace.record(name, args, token)
         fault = workspace.take_fault(name)
-        if fault is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.status == 429:
-                response = jsonify({"ok": False, "error": "ratelimited"})
-                response.headers["Retry-After"] = str(fault.retry_after or 1)
-                return response, 429
-            if fault.status >= 500:
-                return jsonify({"ok": False, "error": "internal_error"}), fault.status
-            if fault.error:
-                return jsonify({"ok": False, "error": fault.error}), 200
+        if fault is not None and not fault.after:
+            faulty = _fault_answer(fault)
+            if faulty is not None:
+                return faulty
+        answer = _answer(workspace, name, args)
+        if fault is not None and fault.after:
+            return _fault_answer(fault) or answer
+        return answer
+
+    def _answer(workspace: Workspace, name: str, args: dict[str, Any]) -> tuple[Response, int]:
         if name not in METHODS:
             return jsonify({"ok": False, "error": "unknown_method"}), 200
         try:
@@ -185,6 +186,27 @@ def _oauth_access(workspaces: Workspaces, args: dict[str, Any]) -> tuple[Respons
             "is_enterprise_install": False,
         }
     ), 200
+
+
+def _fault_answer(fault: Fault) -> tuple[Response, int] | None:
+    """The faulty answer (None: only a delay, then the real answer)."""
+    if fault.delay:
+        time.sleep(fault.delay)
+    if fault.drop:
+        # Close the connection without a word: the client sees the server hang up.
+        connection = request.environ.get("werkzeug.socket")
+        if connection is not None:
+            connection.shutdown(socket.SHUT_RDWR)
+        return Response(status=500), 500
+    if fault.status == 429:
+        response = jsonify({"ok": False, "error": "ratelimited"})
+        response.headers["Retry-After"] = str(fault.retry_after or 1)
+        return response, 429
+    if fault.status >= 500:
+        return jsonify({"ok": False, "error": "internal_error"}), fault.status
+    if fault.error:
+        return jsonify({"ok": False, "error": fault.error}), 200
+    return None
 
 
 def _arguments() -> dict[str, Any]:
@@ -400,14 +422,39 @@ def chat_post_message(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     _check_message(args)
     if ws.bot_user_id not in ws.channel(channel).members:
         raise SlackApiFailure("not_in_channel")
+    metadata = _metadata(args.get("metadata"))
     message = ws.add_message(
         channel,
         user_id=ws.bot_user_id,
         text=str(args.get("text") or ""),
         blocks=args.get("blocks"),
         thread_ts=args.get("thread_ts") or None,
+        extra={"metadata": metadata} if metadata else None,
     )
     return {"channel": channel, "ts": message["ts"], "message": _bot_message(ws, message)}
+
+
+def _metadata(value: Any) -> dict[str, Any] | None:
+    """Message metadata as Slack takes it: `{"event_type": str, "event_payload": {...}}`."""
+    if value in (None, ""):
+        return None
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("event_type"), str)
+        or not isinstance(value.get("event_payload"), dict)
+        or set(value) - {"event_type", "event_payload"}
+    ):
+        raise SlackApiFailure("invalid_metadata_format")
+    if len(json.dumps(value)) > 8000:
+        raise SlackApiFailure("metadata_too_large")
+    return {"event_type": value["event_type"], "event_payload": value["event_payload"]}
+
+
+def _with_metadata(messages: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Messages as history shows them: metadata only when asked (`include_all_metadata`)."""
+    if _flag(args.get("include_all_metadata")):
+        return messages
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
 
 
 @method("chat.postEphemeral")
@@ -502,7 +549,7 @@ def conversations_history(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]
         for m in reversed(ws.messages[channel])
         if (m.get("thread_ts") in (None, m["ts"])) and _in_window(m, args)
     ]
-    return _page(top, args, 100)
+    return _page(_with_metadata(top, args), args, 100)
 
 
 @method("conversations.replies")
@@ -515,7 +562,7 @@ def conversations_replies(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]
     if thread[0].get("thread_ts") not in (None, thread[0]["ts"]):
         # Asking with a reply's ts answers with the whole thread, like Slack.
         thread = ws.replies(channel, thread[0]["thread_ts"])
-    return _page([m for m in thread if _in_window(m, args)], args, 1000)
+    return _page(_with_metadata([m for m in thread if _in_window(m, args)], args), args, 1000)
 
 
 @method("conversations.info")

@@ -104,12 +104,19 @@ class Channel:
 
 @dataclass
 class Fault:
-    """An answer the Web API gives instead of the real one: an HTTP status, an error, a delay."""
+    """An answer the Web API gives instead of the real one: an HTTP status, an error, a delay.
+
+    `drop` closes the connection without any answer (after `delay`). With `after`, the call
+    is done first (the message is posted) and only then delayed, dropped or failed: Slack
+    did the work but the client never heard back.
+    """
 
     status: int = 200
     retry_after: int | None = None
     error: str | None = None
     delay: float = 0.0
+    drop: bool = False
+    after: bool = False
 
 
 @dataclass

@@ -502,6 +502,21 @@ def start_run(
     return Run(current, period, at)
 
 
+def resume_run(*, session: Session, team_id: str, payload: Mapping[str, object]) -> Run | None:
+    """A run claimed by a process that died before posting it (None: posted, or stopped)."""
+    subscription_id = int(str(payload["subscription_id"]))
+    period = str(payload["period"])
+    run = store.get_run(session=session, subscription_id=subscription_id, period=period)
+    if run is None or run.team_id != team_id or run.posted_at is not None:
+        return None
+    row = store.get_subscription_by_id(
+        session=session, team_id=team_id, subscription_id=subscription_id
+    )
+    if row is None or not row.active:
+        return None
+    return Run(info(row), period, datetime.fromisoformat(str(payload["at"])))
+
+
 def claim_now(
     *, session: Session, team_id: str, channel_id: str, trigger: str, now: datetime
 ) -> bool:

@@ -129,6 +129,14 @@ def start_retro(
     return board(session=session, team_id=team_id, retro_id=retro.id)
 
 
+def board_for_occurrence(*, session: Session, team_id: str, occurrence_id: int) -> Board | None:
+    """The board an occurrence opened already (its clock died before posting it), if any."""
+    retro = store.by_occurrence(session=session, team_id=team_id, occurrence_id=occurrence_id)
+    if retro is None or retro.id is None:
+        return None
+    return board(session=session, team_id=team_id, retro_id=retro.id)
+
+
 def board(*, session: Session, team_id: str, retro_id: int) -> Board:
     """The board as its message shows it now."""
     retro = _retro(session, team_id, retro_id)

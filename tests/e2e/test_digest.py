@@ -195,6 +195,49 @@ def test_now_where_the_bot_cannot_post_says_so(bot: Sandbox) -> None:
     assert digests_in(bot, "C0003") == []
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 429, "retry_after": 1},
+        {"status": 500},
+        {"delay": 1.5},
+        {"after": True, "drop": True},
+    ],
+    ids=["429", "500", "slow", "dropped-after-posting"],
+)
+def test_now_through_a_slack_fault_posts_once(bot: Sandbox, fault: dict[str, Any]) -> None:
+    from bot.sandbox.workspace import Fault
+
+    bot.workspace.inject("chat.postMessage", Fault(**fault))
+    bot.sender.slash_command("U0001", "C0002", "/digest now")
+    [post] = digests_in(bot, "C0002")
+    assert "Weekly digest" in text_of(post)
+    told = "\n".join(ephemerals(bot, "U0001"))
+    if fault.get("drop"):
+        # Posted, but the answer was lost: not sent again; the person hears it is on its way.
+        assert len(bot.workspace.calls_to("chat.postMessage")) == 1
+        assert "queued" in told
+    else:
+        assert "Something went wrong" not in told and "queued" not in told
+
+
+def test_now_that_slack_keeps_failing_is_queued_and_said_so(
+    bot: Sandbox, engine: Engine, clock: FakeClock
+) -> None:
+    from bot.sandbox.workspace import Fault
+
+    clock.set(RUN)
+    bot.workspace.inject("chat.postMessage", *[Fault(status=503)] * 4)
+    shown = answer(bot, "U0001", "C0002", "/digest now")
+    assert "It is queued and will appear in this channel" in shown
+    assert digests_in(bot, "C0002") == []
+    tick(bot, RUN + timedelta(minutes=2), clock)
+    [post] = digests_in(bot, "C0002")
+    with Session(engine) as session:
+        [run] = session.exec(select(DigestRun)).all()
+    assert run.message_ts == post["ts"]
+
+
 def test_a_failure_after_the_ack_is_told_not_hidden(
     bot: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
