@@ -31,9 +31,7 @@ def get_kpi(*, session: Session, team_id: str, name_key: str) -> Kpi | None:
     return session.exec(select(Kpi).where(Kpi.team_id == team_id, Kpi.name_key == name_key)).first()
 
 
-def get_kpi_by_id(
-    *, session: Session, team_id: str, kpi_id: int, lock: bool = False
-) -> Kpi | None:
+def get_kpi_by_id(*, session: Session, team_id: str, kpi_id: int, lock: bool = False) -> Kpi | None:
     """The team's KPI with this id (another team's id finds nothing); `lock` holds its row."""
     query = select(Kpi).where(Kpi.team_id == team_id, Kpi.id == kpi_id)
     return session.exec(query.with_for_update() if lock else query).first()

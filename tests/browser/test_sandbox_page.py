@@ -482,7 +482,7 @@ def test_modal_text_from_people_is_shown_as_text(
     answer = requests.post(
         f"{sb.url}/api/views.open",
         json={"trigger_id": sb.workspace.issue_trigger("U0001"), "view": view},
-        headers={"Authorization": "Bearer xoxb-test"},
+        headers={"Authorization": f"Bearer {sb.settings.slack_bot_token}"},
         timeout=10,
     ).json()
     assert answer["ok"], answer

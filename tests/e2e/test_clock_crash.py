@@ -41,6 +41,7 @@ AFTER_SLACK = Fault(after=True, delay=30)  # posted at once, the answer held bac
 def clocks(sandbox: Sandbox, database_url: str) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
     """Start `productops clock` processes against the emulator; all are stopped at the end."""
     started: list[subprocess.Popen[bytes]] = []
+    sandbox.workspace.tokens.add("xoxb-clock-test")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
         "DATABASE_URL": database_url,
