@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from storage import outbox
 from storage.db import session_factory
@@ -13,6 +14,25 @@ from storage.models import Ritual
 from storage.rituals import add_task, claim_task, due_rituals, oldest_overdue
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+def queue_failed(session: Session, key: str, at: datetime) -> None:
+    """A post of T1 that failed at `at` and waits in the outbox for its retry."""
+    attempt = outbox.begin(
+        session=session,
+        team_id="T1",
+        dedupe_key=key,
+        method="chat.postMessage",
+        payload="{}",
+        now=at,
+    )
+    outbox.failed(
+        session=session,
+        row_id=attempt.row_id,
+        error="internal_error",
+        next_at=at + timedelta(minutes=1),
+        give_up=False,
+    )
 
 
 def ritual(number: int, next_at: datetime | None, status: str = "active") -> Ritual:
@@ -65,15 +85,7 @@ def test_outbox_state_counts_pending_oldest_and_given_up(engine: Engine) -> None
     with scope() as session:
         assert outbox.state(session=session) == outbox.OutboxState(0, None, 0)
         for n in range(3):
-            outbox.enqueue(
-                session=session,
-                team_id="T1",
-                dedupe_key=f"post:{n}",
-                method="chat.postMessage",
-                payload="{}",
-                now=NOW + timedelta(minutes=n),
-                error="fatal_error",
-            )
+            queue_failed(session, f"post:{n}", NOW + timedelta(minutes=n))
     with scope() as session:
         assert outbox.state(session=session) == outbox.OutboxState(3, NOW, 0)
         first, second, _ = outbox.due(session=session, now=NOW + timedelta(hours=1))
@@ -92,15 +104,7 @@ def test_teams_that_removed_the_bot_are_not_waited_for(engine: Engine) -> None:
     scope = session_factory(engine)
     with scope() as session:
         session.add(ritual(1, NOW - timedelta(hours=2)))  # T1's, overdue
-        outbox.enqueue(
-            session=session,
-            team_id="T1",
-            dedupe_key="post:1",
-            method="chat.postMessage",
-            payload="{}",
-            now=NOW - timedelta(hours=1),
-            error="internal_error",
-        )
+        queue_failed(session, "post:1", NOW - timedelta(hours=1))
     with scope() as session:
         assert oldest_overdue(session=session, now=NOW) == NOW - timedelta(hours=2)
         assert outbox.state(session=session).pending == 1

@@ -33,7 +33,7 @@ def test_the_first_caller_sends_and_others_wait_while_its_lease_runs(engine: Eng
     assert begin(engine, NOW + timedelta(seconds=LEASE - 1)).state == "busy"
     with session_factory(engine)() as session:
         assert outbox.due(session=session, now=NOW + timedelta(seconds=LEASE - 1)) == []
-        assert outbox.pending_count(session=session) == 1
+        assert outbox.state(session=session).pending == 1
 
 
 def test_a_lease_that_ran_out_is_taken_over_as_maybe_sent(engine: Engine) -> None:
@@ -66,7 +66,7 @@ def test_a_delivered_post_answers_where_it_went(engine: Engine) -> None:
     )
     with session_factory(engine)() as session:
         assert outbox.due(session=session, now=NOW + timedelta(days=1)) == []
-        assert outbox.pending_count(session=session) == 0
+        assert outbox.state(session=session).pending == 0
 
 
 def test_claim_takes_a_due_row_once(engine: Engine) -> None:
