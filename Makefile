@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Two test processes: the suite waits on HTTP, subprocesses and the database more than on CPU.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: sandbox test lint unit browser-deps bench clean
 
@@ -30,9 +32,9 @@ lint: $(STAMP)
 test: $(STAMP) browser-deps lint
 	@if [ -z "$$TEST_DATABASE_URL" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2).close()" 2>/dev/null; then \
 		echo "PostgreSQL answers on 127.0.0.1:5432: running the suite on SQLite and PostgreSQL"; \
-		TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest; \
+		TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
 	else \
-		$(BIN)/pytest; \
+		$(BIN)/pytest $(PYTEST_ARGS); \
 	fi
 
 bench: $(STAMP)

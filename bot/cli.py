@@ -40,6 +40,8 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _setup(settings: Settings) -> None:
+    from sqlalchemy.engine import make_url
+
     from bot.logs import configure_logging
 
     configure_logging(
@@ -51,6 +53,7 @@ def _setup(settings: Settings) -> None:
             settings.slack_client_secret,
             settings.kpi_ingest_token,
             settings.openai_api_key,
+            make_url(settings.database_url).password,
         ),
     )
 

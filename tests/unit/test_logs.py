@@ -67,3 +67,28 @@ def test_structured_fields_and_tracebacks_are_scrubbed_too(
     assert line["token"] == "[redacted]"
     assert SIGNING_SECRET not in str(line["exception"])
     assert "RuntimeError: bad secret '[redacted]'" in str(line["exception"])
+
+
+def test_the_database_password_is_scrubbed_like_the_other_secrets() -> None:
+    from bot.cli import _setup
+    from bot.settings import Settings
+
+    password = "db-password-71c3e9"
+    _setup(
+        Settings(
+            database_url=f"postgresql+psycopg://bot:{password}@db.internal/productops",
+            log_level="DEBUG",
+        )
+    )
+    [handler] = logging.getLogger().handlers
+    sink = io.StringIO()
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(sink)
+    try:
+        logging.getLogger("sqlalchemy.pool").warning(
+            "connect failed for postgresql://bot:%s@db.internal", password
+        )
+    finally:
+        configure_logging("WARNING")
+    written = sink.getvalue()
+    assert "connect failed" in written and password not in written
