@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -52,17 +53,20 @@ def insert_feedback(
     source_key: str | None = None,
     source_author_id: str | None = None,
     permalink: str | None = None,
+    number_now: bool = True,
 ) -> tuple[Feedback, bool]:
     """Insert a feedback item; if `source_key` was seen before, return that one instead.
 
     Returns (item, created). The unique (team_id, source_key) constraint decides, never a
     prior read, so two deliveries of the same request racing each other create one row.
+    With `number_now=False` the item gets a provisional number and the caller gives it its
+    FB number with `assign_number` as the last step before the commit (see there).
     """
     try:
         with session.begin_nested():
             item = Feedback(
                 team_id=team_id,
-                number=next_number(session=session, team_id=team_id, name="feedback"),
+                number=provisional_number(),
                 reporter_id=reporter_id,
                 channel_id=channel_id,
                 text=text,
@@ -83,7 +87,6 @@ def insert_feedback(
                 for tag in dict.fromkeys(tags)
             )
             session.flush()
-        return item, True
     except IntegrityError:
         if source_key is None:
             raise
@@ -91,6 +94,26 @@ def insert_feedback(
         if existing is None:
             raise
         return existing, False
+    if number_now:
+        assign_number(session=session, item=item)
+    return item, True
+
+
+def provisional_number() -> int:
+    """A negative stand-in, unique in practice, until `assign_number` gives the real one."""
+    return -1 - secrets.randbelow(2**31 - 1)
+
+
+def assign_number(*, session: Session, item: Feedback) -> int:
+    """Give a new item its FB number from the team's counter.
+
+    The counter's row stays locked until the commit, and every filing of the team waits for
+    it: done last, it is held for two statements and the commit instead of the whole filing.
+    """
+    item.number = next_number(session=session, team_id=item.team_id, name="feedback")
+    session.add(item)
+    session.flush()
+    return item.number
 
 
 def get_by_source_key(*, session: Session, team_id: str, source_key: str) -> Feedback | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -328,6 +328,7 @@ def file_feedback(
         source_author_id=author_id,
         permalink=permalink,
         created_at=now,
+        number_now=False,
     )
     assert row.id is not None
     if created:
@@ -349,7 +350,11 @@ def file_feedback(
             to_value="new",
         )
         session.refresh(row)
-    return FiledFeedback(item=to_item(session, row), created=created)
+        item = to_item(session, row)
+        # Last: the team's counter is locked from here to the commit.
+        number = store.assign_number(session=session, item=row)
+        return FiledFeedback(item=replace(item, number=number), created=True)
+    return FiledFeedback(item=to_item(session, row), created=False)
 
 
 def capture_message(

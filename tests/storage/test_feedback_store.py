@@ -228,3 +228,38 @@ def test_a_double_clicked_kpi_delete_reports_once(engine: Engine) -> None:
             pid = first.execute(text("SELECT pg_backend_pid()")).scalar_one()
             wait_for(lambda: blocked_by(engine, pid))
     assert second.result(timeout=60) is None
+
+
+def test_a_filing_takes_the_teams_counter_last(engine: Engine) -> None:
+    """Every filing of a team waits for its counter's row lock until the holder commits, so
+    the filing takes it as its last step: after it, only the item's number is written."""
+    from sqlalchemy import event
+
+    from bot.services import feedback as service
+
+    file(engine, "T1", "an earlier item")  # the counter row exists
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with session_factory(engine)() as session:
+            filed = service.file_feedback(
+                session=session,
+                team_id="T1",
+                reporter_id="U2",
+                channel_id="C1",
+                draft=service.FeedbackDraft(text="CSV export times out", tags=("export",)),
+                now=NOW,
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert filed.created and filed.item.number == 2
+    counter = next(i for i, s in enumerate(statements) if s.startswith("update team_sequence"))
+    after = [s for s in statements[counter + 1 :] if not s.startswith(("commit", "release"))]
+    assert len(after) == 1 and after[0].startswith("update feedback set number"), after
+    with session_factory(engine)() as session:
+        row = store.get_by_number(session=session, team_id="T1", number=2)
+        assert row is not None and row.text == "CSV export times out" and row.vote_count == 1
