@@ -142,7 +142,8 @@ def default_users(number: int = 0) -> list[User]:
     """Five people in five timezones (two hemispheres), and the bot.
 
     Team `number` 0 has U0001..U0006, team 2 has U2001..U2006: Slack's ids never repeat
-    across workspaces, so a test can tell whose id reached the bot.
+    across workspaces, so a test can tell whose id reached the bot. Other teams' people
+    have other names too (same zones and roles), so the sandbox's switcher tells them apart.
     """
     people = [
         User(
@@ -170,7 +171,19 @@ def default_users(number: int = 0) -> list[User]:
     ]
     for person in people:
         person.id = _numbered(person.id, number)
+        if number and not person.is_bot:
+            person.name, person.real_name = OTHER_NAMES[person.name]
     return people
+
+
+# The people of a second workspace, by the first one's handle.
+OTHER_NAMES = {
+    "ann": ("gina", "Gina Park"),
+    "bob": ("hugo", "Hugo Moreau"),
+    "carol": ("ines", "Ines Costa"),
+    "dave": ("jon", "Jon Berg"),
+    "erin": ("kim", "Kim Ito"),
+}
 
 
 def _numbered(slack_id: str, number: int) -> str:

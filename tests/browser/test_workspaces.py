@@ -16,7 +16,7 @@ from bot.settings import Settings
 from storage.db import make_engine, migrate
 from tests.browser.conftest import SCREENSHOTS
 
-GLOBEX_ANN = "U2001"
+GLOBEX_GINA = "U2001"
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 def test_a_second_workspace_adds_the_bot_and_files_feedback(
     page: Page, two: Sandbox, problems: list[str]
 ) -> None:
-    page.goto(f"{two.url}/#{GLOBEX_ANN}/C2001")
+    page.goto(f"{two.url}/#{GLOBEX_GINA}/C2001")
     expect(page.locator("#ws-name")).to_have_text("Globex Research")
     switcher = page.locator("#user-switcher")
     expect(switcher.locator("optgroup")).to_have_count(2)
@@ -63,7 +63,7 @@ def test_a_second_workspace_adds_the_bot_and_files_feedback(
     allow = opened.value
     allow.wait_for_load_state()
     expect(allow.locator("h1")).to_contain_text("requesting permission")
-    allow.locator("li", has_text="Globex Research").get_by_role("link", name="Ann Lee").click()
+    allow.locator("li", has_text="Globex Research").get_by_role("link", name="Gina Park").click()
     expect(allow.locator("body")).to_contain_text("Thank you")
     allow.close()
 
