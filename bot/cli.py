@@ -83,7 +83,8 @@ def serve(
         bool, typer.Option("--socket", help="Socket Mode with SLACK_APP_TOKEN instead of HTTP")
     ] = False,
 ) -> None:
-    """Answer Slack over HTTP at /slack/events (or Socket Mode), with /healthz."""
+    """Answer Slack over HTTP at /slack/events (or Socket Mode), with /healthz and, when
+    SLACK_CLIENT_ID/SECRET are set, /slack/install for many workspaces."""
     settings = _settings(**({"port": port} if port is not None else {}))
     try:
         settings.require_slack_credentials()
