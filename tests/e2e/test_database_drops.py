@@ -3,21 +3,27 @@
 Only this test's own backends are terminated (by its application_name, or the one
 backend of the transaction being interrupted), never other sessions. The next command
 works (the pool pre-pings), and a unit of work cut off mid-transaction is run once more
-without doubling anything.
+without doubling anything. A whole restart (connections cut, new ones refused for a while,
+then accepted again) is played by a TCP proxy in front of the server, never by stopping it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import requests
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from bot.sandbox.server import Sandbox
+from bot.sandbox.server import Sandbox, start_sandbox
 from bot.settings import Settings
 from storage.db import session_factory, unit_of_work
 from storage.models import Outbox, RitualOccurrence
@@ -155,3 +161,95 @@ def test_the_clock_cut_off_while_claiming_an_occurrence_posts_it_once(
     with Session(engine) as session:
         [occurrence] = session.exec(select(RitualOccurrence)).all()
     assert (occurrence.status, occurrence.message_ts) == ("posted", posts[0]["ts"])
+
+
+class Outage:
+    """A TCP proxy in front of PostgreSQL that can go down and come back, like a restart:
+    down, its connections are cut and new ones are refused; up, it accepts again."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = int(probe.getsockname()[1])
+        probe.close()
+        self.links: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.listener: socket.socket | None = None
+        self.up()
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        assert self.listener is not None
+        # shutdown wakes the thread blocked in accept(); close alone would leave it listening.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        with self.lock:
+            for link in self.links:
+                with contextlib.suppress(OSError):
+                    link.shutdown(socket.SHUT_RDWR)
+                link.close()
+            self.links.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            with self.lock:
+                self.links += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+def test_a_database_restart_is_survived(
+    settings: Settings, engine: Engine, clock: FakeClock
+) -> None:
+    url = make_url(settings.database_url)
+    outage = Outage((url.host or "127.0.0.1", url.port or 5432))
+    proxied = url.set(host="127.0.0.1", port=outage.port)
+    bot = start_sandbox(
+        settings.model_copy(update={"database_url": proxied.render_as_string(hide_password=False)}),
+        now=clock,
+    )
+    bot.sender.settle = bot.settle
+    try:
+        bot.sender.slash_command("U0001", "C0002", '/ritual add sync "Daily sync" daily at 9:15')
+        bot.sender.slash_command("U0001", "C0001", "/feedback before the restart")
+
+        outage.down()
+        # While the server is away: a clear answer, nothing half-done, health says so.
+        bot.sender.slash_command("U0001", "C0001", "/feedback during the restart")
+        assert "nothing was changed" in ephemerals(bot, "U0001")[-1]
+        assert requests.get(f"{bot.url}/bot/healthz", timeout=30).status_code == 503
+
+        outage.up()
+        assert requests.get(f"{bot.url}/bot/healthz", timeout=30).status_code == 200
+        bot.sender.slash_command("U0001", "C0001", "/feedback after the restart")
+        assert "FB-2" in ephemerals(bot, "U0001")[-1]
+        tick(bot, datetime(2026, 11, 25, 8, 15, 1, tzinfo=UTC), clock)
+        tick(bot, datetime(2026, 11, 25, 8, 16, tzinfo=UTC), clock)
+    finally:
+        bot.stop()
+        outage.down()
+    assert [i.text for i in items(engine)] == ["before the restart", "after the restart"]
+    posts = [m for m in bot.workspace.messages_in("C0002") if "Daily sync" in m.get("text", "")]
+    assert len(posts) == 1
