@@ -332,9 +332,10 @@ def names_for(deps: Deps, team_id: str, user_ids: list[str]) -> dict[str, str]:
     """Plain names for people (from users.info, cached), for posts that must not ping."""
     from bot import directory
 
+    client = deps.client_for(team_id)
     found: dict[str, str] = {}
     for user_id in dict.fromkeys(user_ids):
-        profile = directory.profile(deps, deps.client_for(team_id), team_id, user_id)
+        profile = directory.profile(deps, client, team_id, user_id)
         found[user_id] = (profile.real_name or profile.name) if profile else user_id
     return found
 
