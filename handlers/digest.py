@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +11,7 @@ from slack_sdk import WebClient
 from bot import digests as jobs
 from bot import directory
 from bot.blocks import digest as blocks
-from bot.blocks.usage import build_usage_card
+from bot.blocks.usage import build_unknown_subcommand_card, build_usage_card
 from bot.deps import Deps
 from bot.grammar import CommandParseError, Token, parse_command
 from bot.logs import get_logger
@@ -80,9 +79,7 @@ class DigestFlows:
             return build_usage_card(
                 USAGE, problem="start with a subcommand, like preview", fragment=fragment
             )
-        meant = difflib.get_close_matches(subcommand, service.SUBCOMMANDS, n=1)
-        hint = f" (did you mean `{meant[0]}`)" if meant else ""
-        return build_usage_card(USAGE, problem=f"unknown subcommand{hint}", fragment=subcommand)
+        return build_unknown_subcommand_card(USAGE, subcommand, service.SUBCOMMANDS)
 
     def is_ops(self, client: WebClient, team: str, user: str) -> bool:
         """The ops check of SPEC §4."""

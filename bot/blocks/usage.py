@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,3 +44,12 @@ def build_usage_card(
         # The fallback text is shown too (notifications, screen readers): as safe as blocks.
         fallback = f"I couldn't read {escape(fragment or 'that')}: {escape(problem)}. " + fallback
     return {"text": fallback, "blocks": blocks}
+
+
+def build_unknown_subcommand_card(
+    usage: Usage, subcommand: str, known: Sequence[str]
+) -> dict[str, Any]:
+    """The usage card for a subcommand that is none of `known`, naming the closest one."""
+    meant = difflib.get_close_matches(subcommand, list(known), n=1)
+    hint = f" (did you mean `{meant[0]}`)" if meant else ""
+    return build_usage_card(usage, problem=f"unknown subcommand{hint}", fragment=subcommand)
