@@ -354,17 +354,24 @@ def perform(sender: EventSender, act: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"unknown act {kind!r}")
 
 
+def start_install(browser: requests.Session, sandbox: Sandbox) -> requests.Response:
+    """GET /slack/install: the redirect to Slack's allow page, with a fresh state in its
+    Location and in a cookie (Secure; browsers send it to localhost over http too, so it is
+    kept without the flag here)."""
+    start = browser.get(f"{sandbox.url}/bot/slack/install", allow_redirects=False, timeout=10)
+    if start.status_code != 302:
+        raise RuntimeError(f"/slack/install answered {start.status_code}, not a redirect")
+    for name, value in list(browser.cookies.items()):
+        browser.cookies.set(name, value)
+    return start
+
+
 def install_through_oauth(sandbox: Sandbox, team_id: str, user_id: str) -> requests.Response:
     """What a person does to add the bot to a workspace: /slack/install, Allow, back.
 
     Returns the bot's answer at the end of the flow (its success or failure page).
     """
     with requests.Session() as browser:
-        start = browser.get(f"{sandbox.url}/bot/slack/install", allow_redirects=False, timeout=10)
-        if start.status_code != 302:
-            raise RuntimeError(f"/slack/install answered {start.status_code}, not a redirect")
-        # The state cookie is Secure; browsers send it to localhost over http too.
-        for name, value in list(browser.cookies.items()):
-            browser.cookies.set(name, value)
+        start = start_install(browser, sandbox)
         allow = f"{start.headers['Location']}&{urlencode({'team': team_id, 'user': user_id})}"
         return browser.get(allow, timeout=10)

@@ -144,16 +144,6 @@ def two_workspaces() -> Workspaces:
     return Workspaces(Workspace(), Workspace("T0002", number=2, name="Globex", domain="globex"))
 
 
-def open_install_page(browser: requests.Session, sandbox: Sandbox) -> requests.Response:
-    """GET /slack/install: a redirect to Slack's allow page with a fresh state, and its cookie
-    (Secure, which browsers also send to localhost)."""
-    start = browser.get(f"{sandbox.url}/bot/slack/install", allow_redirects=False, timeout=10)
-    assert start.status_code == 302
-    for name, value in list(browser.cookies.items()):
-        browser.cookies.set(name, value)
-    return start
-
-
 def install(sandbox: Sandbox, team: str, user: str) -> requests.Response:
     """A person opens /slack/install, clicks "Add to Slack" and allows the app in `team`."""
     return install_through_oauth(sandbox, team, user)

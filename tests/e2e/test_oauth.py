@@ -15,7 +15,7 @@ import requests
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from bot.sandbox.server import Sandbox
+from bot.sandbox.server import Sandbox, start_install
 from bot.sandbox.workspace import Workspace
 from bot.schedule import parse_schedule
 from storage import people
@@ -27,7 +27,6 @@ from tests.e2e.helpers import (
     FakeClock,
     ephemerals,
     install,
-    open_install_page,
     tick,
 )
 
@@ -97,7 +96,7 @@ def test_the_install_flow_checks_its_state_and_uses_each_code_once(
     def redirect_back(code: str, state: str | None = None) -> requests.Response:
         """Slack sending the browser back with `code` (and the state of a fresh install page)."""
         with requests.Session() as browser:
-            page = open_install_page(browser, multi)
+            page = start_install(browser, multi)
             found = re.search(r"state=([^&]+)", page.headers["Location"])
             assert found
             return browser.get(
