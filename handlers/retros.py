@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -71,43 +72,29 @@ def register(app: App, deps: Deps) -> None:
     def on_action_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         flows.submit_action(ack, body, client)
 
-    @app.action(blocks.ACTION_REVEAL)
-    def on_reveal_clicked(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        flows.guarded(
-            body,
-            client,
-            respond,
-            lambda session, team, user: service.reveal(
-                session=session,
-                team_id=team,
-                retro_id=int(body["actions"][0]["value"]),
-                actor_id=user,
-                is_ops=directory.is_ops(deps, client, team, user),
-                now=deps.now(),
-            ),
-        )
+    def facilitator_button(change: Callable[..., Any]) -> Callable[..., None]:
+        """Reveal or Close: the board's change, made by its facilitator or ops."""
 
-    @app.action(blocks.ACTION_CLOSE)
-    def on_close_clicked(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        flows.guarded(
-            body,
-            client,
-            respond,
-            lambda session, team, user: service.close(
-                session=session,
-                team_id=team,
-                retro_id=int(body["actions"][0]["value"]),
-                actor_id=user,
-                is_ops=directory.is_ops(deps, client, team, user),
-                now=deps.now(),
-            ),
-        )
+        def on_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+            ack()
+            flows.guarded(
+                body,
+                client,
+                respond,
+                lambda session, team, user: change(
+                    session=session,
+                    team_id=team,
+                    retro_id=int(body["actions"][0]["value"]),
+                    actor_id=user,
+                    is_ops=directory.is_ops(deps, client, team, user),
+                    now=deps.now(),
+                ),
+            )
+
+        return on_clicked
+
+    app.action(blocks.ACTION_REVEAL)(facilitator_button(service.reveal))
+    app.action(blocks.ACTION_CLOSE)(facilitator_button(service.close))
 
     @app.action(blocks.ACTION_VOTE)
     def on_vote_clicked(
